@@ -1,0 +1,61 @@
+/** The contract's error codes (api-contract.graphql header). */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'COMPLIANCE_VIOLATION';
+
+export interface Violation {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** An expected refusal: carries a contract error code and, for input problems, the violations. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly violations: Violation[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  constructor(message = 'Authentication required: send a valid bearer token') {
+    super('UNAUTHENTICATED', message);
+    this.name = 'AuthenticationError';
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'Your role does not allow this operation') {
+    super('FORBIDDEN', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, id: string) {
+    super('NOT_FOUND', `${what} ${id} was not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class BadInputError extends DomainError {
+  constructor(message: string, violations: Violation[] = []) {
+    super('BAD_USER_INPUT', message, violations);
+    this.name = 'BadInputError';
+  }
+}
