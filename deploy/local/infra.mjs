@@ -1,0 +1,997 @@
+#!/usr/bin/env node
+// Local infrastructure for Prasar: a single-node Kafka, a dedicated PostgreSQL cluster with one
+// database per service, and dev JWT signing keys.
+//
+//   node deploy/local/infra.mjs up | down | status | env
+//
+// Other scripts can `import { up, down, status, readEnv } from './deploy/local/infra.mjs'`.
+// See deploy/local/README.md.
+import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import pg from 'pg';
+
+export const SERVICES = ['intake', 'approval', 'scheduler', 'publisher', 'analytics'];
+
+export const KAFKA_VERSION = '4.1.1';
+const HOST = '127.0.0.1';
+export const KAFKA_PORT = 59092;
+export const KAFKA_CONTROLLER_PORT = 59093;
+const KAFKA_HEAP = ['-Xms256m', '-Xmx768m'];
+export const PG_CLUSTER = 'prasar';
+export const PG_PORT = 55432;
+const PG_ADMIN_ROLE = 'prasar_admin';
+const AUTH_ISSUER = 'https://auth.prasar.local';
+const AUTH_AUDIENCE = 'prasar';
+
+const KAFKA_START_TIMEOUT_MS = 90_000;
+const KAFKA_STOP_TIMEOUT_MS = 30_000;
+const EXTERNAL_WAIT_TIMEOUT_MS = 60_000;
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '../..');
+const TOPICS_FILE = path.join(REPO, 'libs/contracts/topics.json');
+
+const HOME = process.env.PRASAR_HOME || path.join(os.homedir(), '.cache', 'prasar');
+const RUN = path.join(HOME, 'run');
+const P = {
+  kafkaHome: path.join(HOME, 'kafka', KAFKA_VERSION),
+  kafkaLibs: path.join(HOME, 'kafka', KAFKA_VERSION, 'libs'),
+  kafkaConf: path.join(RUN, 'kafka'),
+  kafkaProps: path.join(RUN, 'kafka', 'server.properties'),
+  kafkaLog4j: path.join(RUN, 'kafka', 'log4j2.yaml'),
+  kafkaData: path.join(RUN, 'kafka-data'),
+  kafkaLog: path.join(RUN, 'kafka.log'),
+  kafkaPid: path.join(RUN, 'kafka.pid'),
+  secrets: path.join(RUN, 'secrets.json'),
+  jwks: path.join(RUN, 'auth', 'jwks.json'),
+  privateJwk: path.join(RUN, 'auth', 'dev-private.jwk.json'),
+  env: path.join(RUN, 'env.json'),
+  lock: path.join(RUN, 'infra.lock'),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** An expected failure: its message tells the user what is missing; no stack trace. */
+export class InfraError extends Error {}
+
+let quiet = false;
+const say = (msg) => {
+  if (!quiet) console.log(`[infra] ${msg}`);
+};
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const tail = (text, lines = 25) => text.trimEnd().split('\n').slice(-lines).join('\n');
+
+function writeFileAtomic(file, content, mode = 0o644) {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content, { mode });
+  fs.chmodSync(tmp, mode); // the umask may have narrowed or a previous file widened it
+  fs.renameSync(tmp, file);
+}
+
+const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
+
+function commandExists(cmd) {
+  return (process.env.PATH || '').split(':').some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, cmd), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Runs a command to completion; resolves { code, out } with stdout and stderr interleaved. */
+function exec(cmd, args, { input, env, cwd } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
+    let out = '';
+    const collect = (chunk) => {
+      out = (out + chunk).slice(-200_000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', (e) => reject(e.code === 'ENOENT' ? new InfraError(`${cmd} not found`) : e));
+    child.on('close', (code) => resolve({ code, out }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function execChecked(what, cmd, args, opts) {
+  const { code, out } = await exec(cmd, args, opts);
+  if (code !== 0) throw new InfraError(`${what} failed (exit ${code}):\n${tail(out)}`);
+  return out;
+}
+
+/** True if the process exists and is not a zombie (a zombie still answers kill 0). */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (e.code !== 'EPERM') return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function cmdline(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** True if something accepts TCP connections on HOST:port. */
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    const done = (used) => {
+      socket.destroy();
+      resolve(used);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+// Serialises up/down within this process and across processes (two terminals, parallel test
+// runners): both would otherwise race to start the same broker or create the same roles.
+let queue = Promise.resolve();
+function exclusive(fn) {
+  const run = queue.then(() => withLockFile(fn));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function withLockFile(fn) {
+  fs.mkdirSync(RUN, { recursive: true, mode: 0o700 });
+  let announced = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(P.lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let holder = 0;
+    let age = 0;
+    try {
+      holder = Number(fs.readFileSync(P.lock, 'utf8'));
+      age = Date.now() - fs.statSync(P.lock).mtimeMs;
+    } catch {
+      continue; // released between our attempts
+    }
+    // An empty lock file older than a few seconds belongs to a process that died mid-write.
+    if ((holder && !isAlive(holder)) || (!holder && age > 5000)) {
+      fs.rmSync(P.lock, { force: true });
+      continue;
+    }
+    if (!announced) say(`waiting for another infra.mjs (pid ${holder || '?'}) to finish…`);
+    announced = true;
+    await sleep(500);
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(P.lock, { force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets and dev keys
+
+/** Loads secrets.json, generating whatever is missing; `fresh` names the newly generated ones. */
+function ensureSecrets() {
+  const secrets = fs.existsSync(P.secrets) ? readJson(P.secrets) : {};
+  const fresh = new Set();
+  // Hex keeps passwords safe inside URLs and SQL literals without any escaping.
+  const generate = () => randomBytes(24).toString('hex');
+  if (!secrets.postgresAdminPassword) {
+    secrets.postgresAdminPassword = generate();
+    fresh.add('admin');
+  }
+  secrets.servicePasswords ??= {};
+  for (const svc of SERVICES) {
+    if (!secrets.servicePasswords[svc]) {
+      secrets.servicePasswords[svc] = generate();
+      fresh.add(svc);
+    }
+  }
+  if (fresh.size) writeFileAtomic(P.secrets, JSON.stringify(secrets, null, 2) + '\n', 0o600);
+  return { secrets, fresh };
+}
+
+function loadSecrets() {
+  if (!fs.existsSync(P.secrets)) {
+    throw new InfraError(`no ${P.secrets} yet: run \`node deploy/local/infra.mjs up\` first`);
+  }
+  return readJson(P.secrets);
+}
+
+/** RFC 7638 thumbprint: a kid that is stable for the key and needs no bookkeeping. */
+function jwkThumbprint({ crv, kty, x, y }) {
+  return createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+}
+
+function ensureDevKeys() {
+  if (fs.existsSync(P.jwks) && fs.existsSync(P.privateJwk)) return;
+  // Both files are written together: a JWKS without its private key (or the reverse) is useless.
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pub = publicKey.export({ format: 'jwk' });
+  const meta = { kid: jwkThumbprint(pub), alg: 'ES256', use: 'sig' };
+  writeFileAtomic(P.privateJwk, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), ...meta }, null, 2) + '\n', 0o600);
+  writeFileAtomic(P.jwks, JSON.stringify({ keys: [{ ...pub, ...meta }] }, null, 2) + '\n', 0o644);
+  say(`auth: generated a dev ES256 key pair (kid ${meta.kid}) in ${path.dirname(P.jwks)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+const kafkaIsExternal = () => Boolean(process.env.KAFKA_BROKERS);
+const kafkaBrokers = () =>
+  kafkaIsExternal()
+    ? process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean)
+    : [`${HOST}:${KAFKA_PORT}`];
+
+function kafkaClient(brokers, retries) {
+  return new kafkajs.Kafka({
+    clientId: 'prasar-infra',
+    brokers,
+    logLevel: kafkajs.logLevel.NOTHING, // we report failures ourselves, once, in our words
+    connectionTimeout: 1000,
+    requestTimeout: 10_000,
+    retry: { retries },
+  });
+}
+
+async function withAdmin(brokers, retries, fn) {
+  const admin = kafkaClient(brokers, retries).admin();
+  try {
+    await admin.connect();
+    return await fn(admin);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+const probeKafka = (brokers) => withAdmin(brokers, 0, (admin) => admin.describeCluster());
+
+/** Polls describeCluster until the broker answers; fails early if our broker process died. */
+async function waitForKafka(brokers, { pid, timeoutMs }) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (pid && !isAlive(pid)) {
+      throw new InfraError(`kafka exited during start-up; last lines of ${P.kafkaLog}:\n${tail(readLog())}`);
+    }
+    try {
+      return await probeKafka(brokers);
+    } catch (e) {
+      lastError = e;
+    }
+    await sleep(500);
+  }
+  const where = pid ? `; see ${P.kafkaLog}` : '';
+  throw new InfraError(
+    `kafka at ${brokers.join(',')} not ready after ${timeoutMs / 1000}s (${lastError?.message})${where}`,
+  );
+}
+
+function readLog() {
+  try {
+    return fs.readFileSync(P.kafkaLog, 'utf8').slice(-20_000);
+  } catch {
+    return '(no log file)';
+  }
+}
+
+const isOurKafka = (pid) => {
+  const argv = cmdline(pid);
+  return argv.includes('kafka.Kafka') && argv.includes(P.kafkaProps);
+};
+
+/** Pid of the broker started from our server.properties, via the pid file or, failing that, /proc. */
+function findOurKafka() {
+  const recorded = fs.existsSync(P.kafkaPid) ? Number(fs.readFileSync(P.kafkaPid, 'utf8')) : 0;
+  if (recorded && isAlive(recorded) && isOurKafka(recorded)) return recorded;
+  if (recorded) {
+    say(`kafka: removing stale pid file (pid ${recorded} is not our broker any more)`);
+    fs.rmSync(P.kafkaPid, { force: true });
+  }
+  // The pid file can be lost while the broker runs on (run dir cleaned by hand); adopt it.
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (pid && pid !== process.pid && isAlive(pid) && isOurKafka(pid)) {
+      writeFileAtomic(P.kafkaPid, `${pid}\n`);
+      return pid;
+    }
+  }
+  return 0;
+}
+
+async function ensureJava() {
+  let out;
+  try {
+    ({ out } = await exec('java', ['-version']));
+  } catch (e) {
+    if (e instanceof InfraError) {
+      throw new InfraError('java not found: install a JDK 17 (apt-get install openjdk-17-jre-headless)');
+    }
+    throw e;
+  }
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(out);
+  const major = m ? Number(m[1] === '1' ? m[2] : m[1]) : 0;
+  if (major < 17) {
+    throw new InfraError(
+      `java ${major || '(unknown version)'} found, Kafka ${KAFKA_VERSION} needs 17 or newer (apt-get install openjdk-17-jre-headless)`,
+    );
+  }
+}
+
+const POM = path.join(HERE, 'kafka/pom.xml');
+const JARS_MARKER = path.join(P.kafkaLibs, '.complete');
+// The marker holds a hash of the pom, so editing the pom (a new dependency) refetches the jars.
+const pomHash = () => createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+const hasKafkaJars = () => fs.existsSync(JARS_MARKER) && fs.readFileSync(JARS_MARKER, 'utf8').trim() === pomHash();
+
+async function ensureKafkaJars() {
+  if (hasKafkaJars()) return;
+  if (!commandExists('mvn')) {
+    throw new InfraError(
+      `mvn not found: install Maven (apt-get install maven) to fetch Kafka ${KAFKA_VERSION} once, or set KAFKA_BROKERS to use a running broker`,
+    );
+  }
+  const started = Date.now();
+  say(`kafka ${KAFKA_VERSION}: fetching jars with Maven (one time)…`);
+  const build = path.join(P.kafkaHome, 'build');
+  fs.mkdirSync(build, { recursive: true });
+  fs.copyFileSync(POM, path.join(build, 'pom.xml'));
+  // Maven fills a side folder that is renamed at the end, so an interrupted fetch never looks
+  // like a complete cache.
+  const partial = `${P.kafkaLibs}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  await execChecked(`fetching Kafka ${KAFKA_VERSION} with Maven`, 'mvn', [
+    '-q', '-B',
+    `-Dkafka.version=${KAFKA_VERSION}`,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${partial}`,
+  ], { cwd: build });
+  if (!fs.existsSync(path.join(partial, `kafka_2.13-${KAFKA_VERSION}.jar`))) {
+    throw new InfraError(`Maven finished but fetched no kafka_2.13-${KAFKA_VERSION}.jar into ${partial}`);
+  }
+  const count = fs.readdirSync(partial).length;
+  fs.writeFileSync(path.join(partial, '.complete'), `${pomHash()}\n`);
+  fs.rmSync(P.kafkaLibs, { recursive: true, force: true });
+  fs.renameSync(partial, P.kafkaLibs);
+  say(`kafka ${KAFKA_VERSION}: ${count} jars cached in ${P.kafkaLibs} (${seconds(started)})`);
+}
+
+/** Fills {{NAME}} placeholders; an unknown placeholder is a bug in the template, so it throws. */
+function render(template, vars) {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name) => {
+    if (!(name in vars)) throw new Error(`template placeholder {{${name}}} has no value`);
+    return String(vars[name]);
+  });
+}
+
+function writeKafkaConfig() {
+  const template = fs.readFileSync(path.join(HERE, 'kafka/server.properties'), 'utf8');
+  const vars = { HOST, PORT: KAFKA_PORT, CONTROLLER_PORT: KAFKA_CONTROLLER_PORT, DATA_DIR: P.kafkaData };
+  writeFileAtomic(P.kafkaProps, render(template, vars));
+  fs.copyFileSync(path.join(HERE, 'kafka/log4j2.yaml'), P.kafkaLog4j);
+}
+
+const javaArgs = (mainClass, ...args) => [
+  `-Dlog4j2.configurationFile=${P.kafkaLog4j}`,
+  // The JVM expands `libs/*` itself; no shell is involved, so the glob reaches it intact.
+  '-cp', path.join(P.kafkaLibs, '*'),
+  mainClass,
+  ...args,
+];
+
+/** Formats the KRaft metadata in the data dir once; the marker inside it records that. */
+async function formatKafkaStorage() {
+  const marker = path.join(P.kafkaData, '.prasar-formatted');
+  if (fs.existsSync(marker)) return;
+  fs.mkdirSync(P.kafkaData, { recursive: true });
+  if (!fs.existsSync(path.join(P.kafkaData, 'meta.properties'))) {
+    // A cluster id is 16 random bytes in unpadded URL-safe base64 (what `StorageTool random-uuid`
+    // prints); making it here saves a JVM start. Kafka refuses ids that begin with '-'.
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-'));
+    say(`kafka: formatting storage in ${P.kafkaData}`);
+    await execChecked('formatting Kafka storage', 'java', javaArgs(
+      'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', P.kafkaProps,
+    ));
+  }
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
+
+function startKafka() {
+  // Keep one previous log around instead of growing a file forever.
+  if (fs.existsSync(P.kafkaLog) && fs.statSync(P.kafkaLog).size > 50 * 1024 * 1024) {
+    fs.renameSync(P.kafkaLog, `${P.kafkaLog}.old`);
+  }
+  const log = fs.openSync(P.kafkaLog, 'a');
+  fs.writeSync(log, `\n--- ${new Date().toISOString()} infra.mjs starts Kafka ${KAFKA_VERSION} ---\n`);
+  // Detached, with output going to a file rather than a pipe, so the broker outlives this
+  // process and `up` can return.
+  const child = spawn(
+    'java',
+    [...KAFKA_HEAP, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', ...javaArgs('kafka.Kafka', P.kafkaProps)],
+    { cwd: RUN, detached: true, stdio: ['ignore', log, log] },
+  );
+  child.on('error', () => {}); // java was checked just before; a late spawn error surfaces as "exited"
+  child.unref();
+  fs.closeSync(log);
+  writeFileAtomic(P.kafkaPid, `${child.pid}\n`);
+  return child.pid;
+}
+
+function readTopicsSpec() {
+  const spec = readJson(TOPICS_FILE);
+  const ok =
+    Number.isInteger(spec.partitions) && spec.partitions > 0 &&
+    typeof spec.dlqSuffix === 'string' && spec.dlqSuffix &&
+    Array.isArray(spec.topics) && spec.topics.every((t) => typeof t === 'string' && t);
+  if (!ok) throw new InfraError(`${TOPICS_FILE} must look like {partitions, dlqSuffix, topics: [...]}`);
+  return spec;
+}
+
+const wantedTopics = (spec) => spec.topics.flatMap((t) => [t, `${t}${spec.dlqSuffix}`]);
+
+/** Creates every topic of topics.json and its dead-letter twin; existing topics are left alone. */
+async function ensureTopics(brokers) {
+  const spec = readTopicsSpec();
+  const wanted = wantedTopics(spec);
+  await withAdmin(brokers, 5, async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t));
+    const present = wanted.filter((t) => existing.has(t));
+    if (missing.length) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: spec.partitions, replicationFactor: 1 })),
+        });
+      } catch (e) {
+        // Another process may have created some of them in the meantime; that is fine.
+        const raced = e.errors?.every((err) => err.type === 'TOPIC_ALREADY_EXISTS');
+        if (!raced) throw new InfraError(`creating topics failed: ${e.message}`);
+      }
+      say(`kafka: created ${missing.length} topic(s) with ${spec.partitions} partitions: ${missing.join(', ')}`);
+    }
+    if (present.length) {
+      const { topics } = await admin.fetchTopicMetadata({ topics: present });
+      for (const t of topics) {
+        if (t.partitions.length !== spec.partitions) {
+          say(`kafka: warning: ${t.name} has ${t.partitions.length} partitions, topics.json says ${spec.partitions} (left unchanged)`);
+        }
+      }
+      if (!missing.length) say(`kafka: all ${wanted.length} topics present`);
+    }
+  });
+}
+
+/**
+ * Kafka creates __consumer_offsets on the first group lookup, and the first consumer then waits
+ * on "coordinator is loading" errors. Looking a group up here moves that wait into `up`.
+ */
+async function warmGroupCoordinator(brokers) {
+  const started = Date.now();
+  await withAdmin(brokers, 10, (admin) => admin.describeGroups(['prasar-infra-probe']));
+  if (Date.now() - started > 1000) say(`kafka: group coordinator ready after ${seconds(started)}`);
+}
+
+async function upKafka() {
+  const brokers = kafkaBrokers();
+  if (kafkaIsExternal()) {
+    say(`kafka: using ${brokers.join(',')} from KAFKA_BROKERS (not started here)`);
+    await waitForKafka(brokers, { timeoutMs: EXTERNAL_WAIT_TIMEOUT_MS });
+  } else {
+    let pid = findOurKafka();
+    if (pid) {
+      await waitForKafka(brokers, { pid, timeoutMs: KAFKA_START_TIMEOUT_MS });
+      say(`kafka: already running (pid ${pid}) on ${brokers[0]}`);
+    } else {
+      for (const port of [KAFKA_PORT, KAFKA_CONTROLLER_PORT]) {
+        if (await portInUse(port)) {
+          throw new InfraError(`port ${port} is busy with something that is not our Kafka (see: ss -ltnp 'sport = :${port}')`);
+        }
+      }
+      await ensureJava();
+      await ensureKafkaJars();
+      writeKafkaConfig();
+      await formatKafkaStorage();
+      const started = Date.now();
+      pid = startKafka();
+      say(`kafka ${KAFKA_VERSION}: starting (pid ${pid}), log in ${P.kafkaLog}`);
+      await waitForKafka(brokers, { pid, timeoutMs: KAFKA_START_TIMEOUT_MS });
+      say(`kafka: ready on ${brokers[0]} after ${seconds(started)}`);
+    }
+  }
+  await ensureTopics(brokers);
+  await warmGroupCoordinator(brokers);
+}
+
+async function stopKafka() {
+  if (kafkaIsExternal()) {
+    say('kafka: external (KAFKA_BROKERS), left running');
+    return;
+  }
+  const pid = findOurKafka();
+  if (!pid) {
+    say('kafka: not running');
+    return;
+  }
+  say(`kafka: stopping (pid ${pid})…`);
+  process.kill(pid, 'SIGTERM'); // the broker shuts down cleanly on SIGTERM
+  const deadline = Date.now() + KAFKA_STOP_TIMEOUT_MS;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (isAlive(pid)) {
+    say(`kafka: still running after ${KAFKA_STOP_TIMEOUT_MS / 1000}s, sending SIGKILL`);
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(100);
+  }
+  fs.rmSync(P.kafkaPid, { force: true });
+  say('kafka: stopped');
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+const pgIsExternal = () => Boolean(process.env.DATABASE_URL);
+const localAdminUrl = (password) => `postgres://${PG_ADMIN_ROLE}:${password}@${HOST}:${PG_PORT}/postgres`;
+const redactUrl = (url) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+
+function serviceUrl(adminUrl, svc, password) {
+  const url = new URL(adminUrl);
+  url.username = `prasar_${svc}`;
+  url.password = password;
+  url.pathname = `/prasar_${svc}`;
+  return url.toString();
+}
+
+/** Installed server versions, newest first. */
+function pgVersions() {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root)
+    .filter((v) => fs.existsSync(path.join(root, v, 'bin/postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+}
+
+const pgClusterDir = (ver) => `/etc/postgresql/${ver}/${PG_CLUSTER}`;
+
+/** The version that already has our cluster, else the newest installed one. */
+function pgVersion() {
+  const versions = pgVersions();
+  return versions.find((v) => fs.existsSync(pgClusterDir(v))) ?? versions[0];
+}
+
+async function ensurePgInstalled() {
+  if (pgVersions().length && commandExists('pg_ctlcluster') && commandExists('pg_createcluster')) return;
+  if (process.getuid?.() !== 0 || !commandExists('apt-get')) {
+    throw new InfraError(
+      'PostgreSQL server not found: install it (apt-get install postgresql, as root), or set DATABASE_URL to an existing server',
+    );
+  }
+  const started = Date.now();
+  say('postgres: server not installed; apt-get update && apt-get install postgresql (one time)…');
+  await execChecked('apt-get update', 'apt-get', ['update']);
+  await execChecked('apt-get install postgresql', 'apt-get', ['install', '-y', 'postgresql'], {
+    env: { DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (!pgVersions().length) throw new InfraError('apt-get installed postgresql but no server is in /usr/lib/postgresql');
+  say(`postgres: installed PostgreSQL ${pgVersions()[0]} (${seconds(started)})`);
+}
+
+async function pgClusterState(ver) {
+  if (!ver || !fs.existsSync(pgClusterDir(ver))) return 'missing';
+  const { code } = await exec('pg_ctlcluster', [ver, PG_CLUSTER, 'status']);
+  return code === 0 ? 'online' : 'down'; // 3 = not running, 4 = no accessible data dir
+}
+
+/** Copies our settings into the cluster's conf.d; returns true if they changed. */
+function syncPgConf(ver) {
+  const target = path.join(pgClusterDir(ver), 'conf.d', 'prasar.conf');
+  const wanted = fs.readFileSync(path.join(HERE, 'postgres/prasar.conf'), 'utf8');
+  if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === wanted) return false;
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, wanted, { mode: 0o644 });
+  const { uid, gid } = fs.statSync(pgClusterDir(ver));
+  fs.chownSync(target, uid, gid);
+  return true;
+}
+
+async function startLocalPostgres() {
+  await ensurePgInstalled();
+  const ver = pgVersion();
+  const name = `${ver}/${PG_CLUSTER}`;
+  let state = await pgClusterState(ver);
+  if (state === 'missing') {
+    say(`postgres: creating cluster ${name} on port ${PG_PORT}…`);
+    await execChecked(`pg_createcluster ${name}`, 'pg_createcluster', [
+      '--start-conf=manual', '--locale=C.UTF-8', '-p', String(PG_PORT), ver, PG_CLUSTER,
+    ]);
+    state = 'down';
+  }
+  const confChanged = syncPgConf(ver);
+  if (state === 'online') {
+    if (confChanged) {
+      await execChecked(`restarting ${name}`, 'pg_ctlcluster', [ver, PG_CLUSTER, 'restart']);
+      say(`postgres: settings changed, cluster ${name} restarted on ${HOST}:${PG_PORT}`);
+    } else {
+      say(`postgres: cluster ${name} already running on ${HOST}:${PG_PORT}`);
+    }
+    return ver;
+  }
+  if (await portInUse(PG_PORT)) {
+    throw new InfraError(`port ${PG_PORT} is busy with something that is not cluster ${name} (see: ss -ltnp 'sport = :${PG_PORT}')`);
+  }
+  await execChecked(`pg_ctlcluster ${name} start`, 'pg_ctlcluster', [ver, PG_CLUSTER, 'start']);
+  say(`postgres: cluster ${name} started on ${HOST}:${PG_PORT}`);
+  return ver;
+}
+
+async function canConnect(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Creates or re-passwords prasar_admin through the Unix socket as the postgres OS user. Only
+ * needed the first time (or when secrets.json was regenerated); the rest goes over TCP.
+ */
+async function ensureLocalAdmin(password, fresh) {
+  if (!fresh && (await canConnect(localAdminUrl(password)))) return;
+  if (!/^[0-9a-f]+$/.test(password)) throw new InfraError(`${P.secrets}: postgresAdminPassword must be hex`);
+  // Superuser because this is a throwaway dev cluster whose admin runs migrations and
+  // creates extensions; never use this setup for shared servers.
+  const sql = `
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${PG_ADMIN_ROLE}') THEN
+        CREATE ROLE ${PG_ADMIN_ROLE};
+      END IF;
+    END $$;
+    ALTER ROLE ${PG_ADMIN_ROLE} WITH LOGIN SUPERUSER PASSWORD '${password}';
+  `;
+  await execChecked(`creating role ${PG_ADMIN_ROLE}`, 'runuser', [
+    '-u', 'postgres', '--', 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(PG_PORT), '-d', 'postgres',
+  ], { input: sql, cwd: '/' });
+  say(`postgres: admin role ${PG_ADMIN_ROLE} ready`);
+}
+
+async function connectAdmin(adminUrl, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      return client;
+    } catch (e) {
+      await client.end().catch(() => {});
+      const transient = ['ECONNREFUSED', '57P03'].includes(e.code); // refused / starting up
+      if (!transient || Date.now() > deadline) {
+        throw new InfraError(`cannot connect to PostgreSQL as ${redactUrl(adminUrl)}: ${e.message}`);
+      }
+      await sleep(500);
+    }
+  }
+}
+
+/**
+ * For each service: role prasar_<svc> (LOGIN, password from secrets.json) and database
+ * prasar_<svc> owned by it, closed to PUBLIC. Steps the admin may not perform are reported and
+ * skipped; that is only fatal when a database ends up missing.
+ */
+async function ensureServiceDatabases(adminUrl, secrets, fresh) {
+  const client = await connectAdmin(adminUrl, pgIsExternal() ? EXTERNAL_WAIT_TIMEOUT_MS : 10_000);
+  const names = SERVICES.map((svc) => `prasar_${svc}`);
+  const changed = new Set();
+  const denied = [];
+  const attempt = async (svc, what, sql) => {
+    try {
+      await client.query(sql);
+      changed.add(svc);
+      return true;
+    } catch (e) {
+      if (e.code !== '42501') throw new InfraError(`postgres: could not ${what}: ${e.message}`);
+      denied.push(what);
+      say(`postgres: not permitted to ${what} (${e.message}); skipping`);
+      return false;
+    }
+  };
+  try {
+    const { rows: roleRows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
+    const roles = new Set(roleRows.map((r) => r.rolname));
+    const { rows: dbRows } = await client.query(
+      'SELECT datname, pg_get_userbyid(datdba) AS owner, datacl::text[] AS acl FROM pg_database WHERE datname = ANY($1)',
+      [names],
+    );
+    const dbs = new Map(dbRows.map((r) => [r.datname, r]));
+
+    for (const svc of SERVICES) {
+      const name = `prasar_${svc}`;
+      const ident = client.escapeIdentifier(name);
+      const password = client.escapeLiteral(secrets.servicePasswords[svc]);
+      if (!roles.has(name)) {
+        if (await attempt(svc, `create role ${name}`, `CREATE ROLE ${ident} LOGIN PASSWORD ${password}`)) roles.add(name);
+      } else if (fresh.has(svc)) {
+        const set = await attempt(svc, `set the password of ${name}`, `ALTER ROLE ${ident} LOGIN PASSWORD ${password}`);
+        if (!set) say(`postgres: warning: DATABASE_URLS.${svc} uses the password in ${P.secrets}; put ${name}'s real one there`);
+      }
+      const db = dbs.get(name);
+      const needsOwnership = !db || db.owner !== name;
+      if (needsOwnership && roles.has(name)) {
+        // Giving a database to a role requires membership in it unless the admin is superuser.
+        const { rows } = await client.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [name]);
+        if (!rows[0].member) await attempt(svc, `grant ${name} to the admin role`, `GRANT ${ident} TO CURRENT_USER`);
+      }
+      if (!db) {
+        if (!(await attempt(svc, `create database ${name}`, `CREATE DATABASE ${ident} OWNER ${ident}`))) continue;
+      } else if (db.owner !== name && roles.has(name)) {
+        await attempt(svc, `make ${name} the owner of database ${name}`, `ALTER DATABASE ${ident} OWNER TO ${ident}`);
+      }
+      // A NULL acl means the defaults, which let PUBLIC connect; entries starting '=' are PUBLIC's.
+      const openToPublic = !db || !db.acl || db.acl.some((entry) => entry.startsWith('='));
+      if (openToPublic) await attempt(svc, `revoke PUBLIC access to database ${name}`, `REVOKE ALL ON DATABASE ${ident} FROM PUBLIC`);
+    }
+
+    const { rows: finalDbs } = await client.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [names]);
+    const missing = names.filter((n) => !finalDbs.some((r) => r.datname === n));
+    if (missing.length) {
+      throw new InfraError(
+        `postgres: databases ${missing.join(', ')} do not exist and could not be created as ${redactUrl(adminUrl)}; ` +
+          'create them (and their roles) with a more privileged account, or use a different DATABASE_URL',
+      );
+    }
+    if (denied.length) say(`postgres: continuing: all ${names.length} service databases exist despite the skipped steps`);
+    if (changed.size) say(`postgres: roles and databases created or updated for ${[...changed].join(', ')}`);
+    else say(`postgres: service databases in place (${names.join(', ')})`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function upPostgres(secrets, fresh) {
+  let adminUrl;
+  if (pgIsExternal()) {
+    adminUrl = process.env.DATABASE_URL;
+    say(`postgres: using ${redactUrl(adminUrl)} from DATABASE_URL (not started here)`);
+  } else {
+    await startLocalPostgres();
+    await ensureLocalAdmin(secrets.postgresAdminPassword, fresh.has('admin'));
+    adminUrl = localAdminUrl(secrets.postgresAdminPassword);
+  }
+  await ensureServiceDatabases(adminUrl, secrets, fresh);
+}
+
+async function stopPostgres() {
+  if (pgIsExternal()) {
+    say('postgres: external (DATABASE_URL), left running');
+    return;
+  }
+  const ver = pgVersion();
+  const state = await pgClusterState(ver);
+  if (state === 'missing') say(`postgres: no ${PG_CLUSTER} cluster`);
+  else if (state === 'down') say(`postgres: cluster ${ver}/${PG_CLUSTER} not running`);
+  else {
+    await execChecked(`pg_ctlcluster ${ver}/${PG_CLUSTER} stop`, 'pg_ctlcluster', [ver, PG_CLUSTER, 'stop']);
+    say(`postgres: cluster ${ver}/${PG_CLUSTER} stopped`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment for the services
+
+function buildEnv(secrets) {
+  const adminUrl = pgIsExternal() ? process.env.DATABASE_URL : localAdminUrl(secrets.postgresAdminPassword);
+  return {
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    DATABASE_ADMIN_URL: adminUrl,
+    DATABASE_URLS: Object.fromEntries(SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.servicePasswords[svc])])),
+    AUTH_JWKS_FILE: P.jwks,
+    AUTH_DEV_PRIVATE_KEY_FILE: P.privateJwk,
+    AUTH_ISSUER,
+    AUTH_AUDIENCE,
+  };
+}
+
+const writeEnv = (env) => writeFileAtomic(P.env, JSON.stringify(env, null, 2) + '\n', 0o600);
+
+function redactEnv(env) {
+  return {
+    ...env,
+    DATABASE_ADMIN_URL: redactUrl(env.DATABASE_ADMIN_URL),
+    DATABASE_URLS: Object.fromEntries(Object.entries(env.DATABASE_URLS).map(([k, v]) => [k, redactUrl(v)])),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/** Starts (or checks) Kafka, PostgreSQL and the dev keys; resolves the env.json contents. */
+export function up({ quiet: silent = false } = {}) {
+  return exclusive(async () => {
+    const before = quiet;
+    quiet = silent;
+    try {
+      const started = Date.now();
+      fs.mkdirSync(RUN, { recursive: true, mode: 0o700 });
+      const { secrets, fresh } = ensureSecrets();
+      ensureDevKeys();
+      // Side by side: PostgreSQL gets ready while the Kafka JVM boots.
+      const results = await Promise.allSettled([upKafka(), upPostgres(secrets, fresh)]);
+      const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) {
+        throw new InfraError(failures.map((e) => (e instanceof InfraError ? e.message : e.stack)).join('\n[infra] error: '));
+      }
+      const env = buildEnv(secrets);
+      writeEnv(env);
+      say(`up in ${seconds(started)}; environment written to ${P.env} (passwords shown as ***):`);
+      if (!quiet) console.log(JSON.stringify(redactEnv(env), null, 2));
+      return env;
+    } finally {
+      quiet = before;
+    }
+  });
+}
+
+/** Stops our Kafka and the prasar PostgreSQL cluster; data is kept. */
+export function down() {
+  return exclusive(async () => {
+    await stopKafka();
+    await stopPostgres();
+  });
+}
+
+/** Reports what runs, without starting or changing anything; `ok` means everything is usable. */
+export async function status() {
+  const brokers = kafkaBrokers();
+  const spec = readTopicsSpec();
+  const wanted = wantedTopics(spec);
+  const kafka = { external: kafkaIsExternal(), brokers: brokers.join(','), pid: null, ready: false };
+  if (!kafka.external) kafka.pid = findOurKafka() || null;
+  if (kafka.external || kafka.pid) {
+    try {
+      await probeKafka(brokers);
+      const topics = new Set(await withAdmin(brokers, 0, (admin) => admin.listTopics()));
+      kafka.ready = true;
+      kafka.topicsPresent = wanted.filter((t) => topics.has(t)).length;
+      kafka.topicsWanted = wanted.length;
+    } catch (e) {
+      kafka.error = e.message;
+    }
+  } else if (await portInUse(KAFKA_PORT)) {
+    kafka.error = `port ${KAFKA_PORT} is taken by something that is not our Kafka`;
+  }
+
+  const postgres = { external: pgIsExternal(), ready: false };
+  if (!postgres.external) {
+    postgres.version = pgVersion() ?? null;
+    postgres.cluster = postgres.version ? `${postgres.version}/${PG_CLUSTER}` : null;
+    postgres.port = PG_PORT;
+    postgres.state = await pgClusterState(postgres.version);
+  }
+  if (fs.existsSync(P.secrets) && (postgres.external || postgres.state === 'online')) {
+    const adminUrl = buildEnv(loadSecrets()).DATABASE_ADMIN_URL;
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      const names = SERVICES.map((svc) => `prasar_${svc}`);
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = ANY($1)', [names]);
+      postgres.ready = true;
+      postgres.databasesPresent = rows[0].n;
+      postgres.databasesWanted = names.length;
+    } catch (e) {
+      postgres.error = e.message;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  const auth = { jwks: fs.existsSync(P.jwks) ? P.jwks : null, privateKey: fs.existsSync(P.privateJwk) ? P.privateJwk : null };
+  const ok =
+    kafka.ready && kafka.topicsPresent === kafka.topicsWanted &&
+    postgres.ready && postgres.databasesPresent === postgres.databasesWanted;
+  return { ok, kafka, postgres, auth, envFile: fs.existsSync(P.env) ? P.env : null };
+}
+
+/** The contents of env.json as written by the last `up` (or `env`). */
+export function readEnv() {
+  if (!fs.existsSync(P.env)) throw new InfraError(`no ${P.env} yet: run \`node deploy/local/infra.mjs up\` first`);
+  return readJson(P.env);
+}
+
+/** Rewrites env.json from secrets.json and the current KAFKA_BROKERS / DATABASE_URL. */
+export function writeEnvFile() {
+  const env = buildEnv(loadSecrets());
+  writeEnv(env);
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+function printStatus(s) {
+  const k = s.kafka;
+  const where = k.external ? `${k.brokers} (external)` : k.pid ? `pid ${k.pid} on ${k.brokers}` : null;
+  if (k.ready) say(`kafka: running, ${where}, ${k.topicsPresent}/${k.topicsWanted} topics`);
+  else if (where) say(`kafka: not answering, ${where}${k.error ? ` (${k.error})` : ''}`);
+  else say(`kafka: not running${k.error ? ` (${k.error})` : ''}`);
+
+  const p = s.postgres;
+  const pgWhere = p.external ? 'external server (DATABASE_URL)' : `cluster ${p.cluster ?? `?/${PG_CLUSTER}`} ${p.state} on ${HOST}:${PG_PORT}`;
+  const dbs = p.ready ? `, ${p.databasesPresent}/${p.databasesWanted} service databases` : '';
+  say(`postgres: ${pgWhere}${dbs}${p.error ? ` (${p.error})` : ''}`);
+
+  say(`auth: ${s.auth.jwks && s.auth.privateKey ? `dev keys in ${path.dirname(s.auth.jwks)}` : 'no dev keys yet'}`);
+  say(`env: ${s.envFile ?? 'no env.json yet'}`);
+}
+
+async function main([command]) {
+  switch (command) {
+    case 'up':
+      await up();
+      return 0;
+    case 'down':
+      await down();
+      return 0;
+    case 'status': {
+      const s = await status();
+      printStatus(s);
+      return s.ok ? 0 : 1;
+    }
+    case 'env':
+      // Meant for tools (`... env | jq`), hence plain JSON with the passwords in it.
+      process.stdout.write(JSON.stringify(writeEnvFile(), null, 2) + '\n');
+      return 0;
+    default:
+      console.error('usage: node deploy/local/infra.mjs up | down | status | env');
+      return 2;
+  }
+}
+
+function isMainModule() {
+  try {
+    return fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof InfraError ? `[infra] error: ${e.message}` : e);
+      process.exit(1);
+    },
+  );
+}

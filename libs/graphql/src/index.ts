@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './module';
+export * from './principal';
+export * from './scalars';

@@ -1,0 +1,32 @@
+import { ApolloFederationDriver, type ApolloFederationDriverConfig } from '@nestjs/apollo';
+import type { DynamicModule } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { TokenVerifier, type VerifierOptions } from '@prasar/auth';
+import { createLogger } from '@prasar/telemetry';
+import { createErrorFormatter } from './errors';
+import { authenticatedContext } from './principal';
+import { DateTimeScalar } from './scalars';
+
+export interface SubgraphOptions {
+  /** The subgraph's SDL file (schema-first: the SDL is the contract the gateway composes). */
+  schemaPath: string;
+  auth: VerifierOptions;
+}
+
+/** The one way a service serves its GraphQL subgraph: federation, auth on every request, safe errors. */
+export function subgraphModule(options: SubgraphOptions): DynamicModule {
+  const verifier = new TokenVerifier(options.auth);
+  const logger = createLogger('graphql');
+  return GraphQLModule.forRoot<ApolloFederationDriverConfig>({
+    driver: ApolloFederationDriver,
+    typePaths: [options.schemaPath],
+    path: '/graphql',
+    resolvers: { DateTime: DateTimeScalar },
+    context: ({ req }: { req: Request }) => authenticatedContext(verifier, req),
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    playground: false,
+    introspection: true,
+  });
+}

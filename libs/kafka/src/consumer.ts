@@ -1,0 +1,265 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { decodeEvent, dlqTopicOf } from '@prasar/contracts';
+import { withExtractedContext } from '@prasar/telemetry';
+import { HEADER, readHeaders } from './headers';
+import { recordInboxEvent } from './inbox';
+
+/** A decoded event as a handler sees it. */
+export interface InboundEvent<T = unknown> {
+  id: string;
+  type: string;
+  source: string;
+  time: Date;
+  key: string;
+  departmentId?: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+  message: T;
+}
+
+/** Does an event's work inside the transaction that also records it in the inbox. */
+export type EventHandler = (event: InboundEvent, em: EntityManager) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** The consumer group: one per service (and per purpose), never derived by a framework. */
+  groupId: string;
+  topics: string[];
+  /** Attempts before a message is parked on the topic's dead-letter twin. */
+  maxAttempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  partitionsConsumedConcurrently?: number;
+  /** A new group starts at the earliest offset, so nothing produced before it existed is missed. */
+  fromBeginning?: boolean;
+}
+
+export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
+
+const tracer = trace.getTracer('@prasar/kafka');
+
+/**
+ * Consumes topics with at-least-once delivery and makes it effectively-once: each message's
+ * effects and its inbox record commit in one transaction, the offset is resolved only after
+ * that commit, failures retry with backoff, and a message that keeps failing is parked on the
+ * dead-letter topic so the partition moves on.
+ */
+export class EventConsumer {
+  private consumer?: Consumer;
+  private readonly maxAttempts: number;
+  /** Observers for metrics and tests. */
+  onOutcome?: (outcome: Outcome, event: { type?: string; topic: string; attempts: number }) => void;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly producer: Producer,
+    private readonly ds: DataSource,
+    private readonly logger: Logger,
+    private readonly options: ConsumerOptions,
+    private readonly handlerFor: (type: string) => EventHandler | undefined,
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Resolves once the group has been assigned partitions (useful before producing in tests). */
+  async waitForAssignment(timeoutMs = 30_000): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) throw new Error('consumer not started');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no partitions assigned to ${this.options.groupId}`)), timeoutMs);
+      const remove = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        if (Object.keys(e.payload.memberAssignment).length > 0) {
+          clearTimeout(timer);
+          remove();
+          resolve();
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      await this.process(batch.topic, batch.partition, message, heartbeat);
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  /** Handles one message to a final outcome; only a broken broker connection escapes as an error. */
+  async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
+    const headers = readHeaders(message.headers);
+    const type = headers[HEADER.type];
+    const id = headers[HEADER.id];
+    if (!type || !id) {
+      return this.deadLetter(topic, partition, message, headers, 'message has no ce_id/ce_type header', 0);
+    }
+    const handler = this.handlerFor(type);
+    if (!handler) {
+      this.report('ignored', type, topic, 0);
+      return 'ignored';
+    }
+    let event: InboundEvent;
+    try {
+      event = {
+        id,
+        type,
+        source: headers[HEADER.source] ?? '',
+        time: new Date(headers[HEADER.time] ?? Date.now()),
+        key: message.key?.toString('utf8') ?? '',
+        departmentId: headers[HEADER.departmentId],
+        topic,
+        partition,
+        offset: message.offset,
+        headers,
+        message: decodeEvent(type, message.value ?? Buffer.alloc(0)).message,
+      };
+    } catch (err) {
+      // A message that cannot be decoded will never succeed: park it at once.
+      return this.deadLetter(topic, partition, message, headers, errorText(err), 0);
+    }
+
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      try {
+        const outcome = await withExtractedContext(headers, () =>
+          tracer.startActiveSpan(
+            `process ${type}`,
+            {
+              kind: SpanKind.CONSUMER,
+              attributes: {
+                'messaging.system': 'kafka',
+                'messaging.operation.type': 'process',
+                'messaging.destination.name': topic,
+                'messaging.consumer.group.name': this.options.groupId,
+                'messaging.message.id': id,
+                'messaging.kafka.message.key': event.key,
+                'messaging.destination.partition.id': String(partition),
+                'messaging.kafka.offset': Number(message.offset),
+              },
+            },
+            async (span) => {
+              try {
+                return await this.ds.transaction(async (em) => {
+                  if (!(await recordInboxEvent(em, this.options.groupId, id))) return 'duplicate' as const;
+                  await handler(event, em);
+                  return 'handled' as const;
+                });
+              } catch (err) {
+                span.recordException(err as Error);
+                span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+                throw err;
+              } finally {
+                span.end();
+              }
+            },
+          ),
+        );
+        this.report(outcome, type, topic, attempt);
+        return outcome;
+      } catch (err) {
+        lastError = err;
+        this.logger.warn(
+          { err, eventType: type, eventId: id, topic, partition, offset: message.offset, attempt },
+          'event handler failed',
+        );
+        if (attempt < this.maxAttempts) await this.backoff(attempt, heartbeat);
+      }
+    }
+    return this.deadLetter(topic, partition, message, headers, errorText(lastError), this.maxAttempts, type);
+  }
+
+  private async backoff(attempt: number, heartbeat: () => Promise<void>) {
+    const initial = this.options.initialBackoffMs ?? 200;
+    const max = this.options.maxBackoffMs ?? 10_000;
+    let remaining = Math.min(max, initial * 2 ** (attempt - 1));
+    // Sleep in slices so the group keeps seeing heartbeats during a long backoff.
+    while (remaining > 0) {
+      const slice = Math.min(remaining, 1000);
+      await new Promise((r) => setTimeout(r, slice));
+      remaining -= slice;
+      await heartbeat();
+    }
+  }
+
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    headers: Record<string, string>,
+    error: string,
+    attempts: number,
+    type?: string,
+  ): Promise<Outcome> {
+    await this.producer.send({
+      topic: dlqTopicOf(topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...headers,
+            [HEADER.dlqError]: error.slice(0, 2000),
+            [HEADER.dlqAttempts]: String(attempts),
+            [HEADER.dlqTopic]: topic,
+            [HEADER.dlqPartition]: String(partition),
+            [HEADER.dlqOffset]: message.offset,
+            [HEADER.dlqGroup]: this.options.groupId,
+            [HEADER.dlqAt]: new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    this.logger.error(
+      { eventType: type, topic, partition, offset: message.offset, attempts, error },
+      'event parked on the dead-letter topic',
+    );
+    this.report('dead-lettered', type, topic, attempts);
+    return 'dead-lettered';
+  }
+
+  private report(outcome: Outcome, type: string | undefined, topic: string, attempts: number) {
+    this.onOutcome?.(outcome, { type, topic, attempts });
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (typeof err === 'object' && err !== null) {
+    try {
+      return JSON.stringify(err);
+    } catch {
+      return String(err);
+    }
+  }
+  return String(err);
+}

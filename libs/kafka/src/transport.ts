@@ -1,0 +1,54 @@
+import { CustomTransportStrategy, Server, BaseRpcContext } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import type { EntityManager } from 'typeorm';
+import type { EventConsumer, EventHandler, InboundEvent } from './consumer';
+
+/** What an event handler receives besides the payload: the event and its transaction. */
+export class KafkaEventContext extends BaseRpcContext<[InboundEvent, EntityManager]> {
+  get event(): InboundEvent {
+    return this.args[0];
+  }
+  /** The transaction the handler must do its writes in (it also holds the inbox record). */
+  get manager(): EntityManager {
+    return this.args[1];
+  }
+}
+
+/**
+ * Nest transport strategy: routes each Kafka event to the `@EventPattern(<ce_type>)` handler of
+ * the service, through an EventConsumer (inbox, retries, dead-letter topic, offsets after commit).
+ */
+export class KafkaEventTransport extends Server implements CustomTransportStrategy {
+  private consumer?: EventConsumer;
+
+  constructor(private readonly createConsumer: (handlerFor: (type: string) => EventHandler | undefined) => EventConsumer) {
+    super();
+  }
+
+  async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
+    this.consumer = this.createConsumer((type) => this.handlerFor(type));
+    await this.consumer.start();
+    callback();
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  on(): void {
+    throw new Error('KafkaEventTransport does not emit transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private handlerFor(type: string): EventHandler | undefined {
+    const handler = this.getHandlerByPattern(type);
+    if (!handler) return undefined;
+    return async (event, em) => {
+      const result = await handler(event.message, new KafkaEventContext([event, em]));
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    };
+  }
+}

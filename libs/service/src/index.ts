@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { KafkaEventTransport } from '@prasar/kafka';
+import { createLogger } from '@prasar/telemetry';
+
+export interface ServiceDefinition {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  module: any;
+  port: number;
+  /** Interface to bind; loopback by default, 0.0.0.0 in a container (HOST). */
+  host?: string;
+  /** Whether the service consumes events (its module configures EventingModule with `consume`). */
+  consumesEvents?: boolean;
+}
+
+/** The one way a Prasar service starts: Nest with pino logs, the Kafka transport, graceful shutdown. */
+export async function startService(def: ServiceDefinition): Promise<INestApplication> {
+  const app = await NestFactory.create(def.module, { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
+  app.enableShutdownHooks();
+  if (def.consumesEvents) {
+    app.connectMicroservice({ strategy: app.get(KafkaEventTransport) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  await app.listen(def.port, def.host ?? process.env.HOST ?? '127.0.0.1');
+  return app;
+}
+
+/** startService for a main.ts: logs and exits non-zero if start-up fails. */
+export function bootstrapService(def: ServiceDefinition): void {
+  const logger = createLogger(def.name);
+  startService(def).then(
+    () => logger.info({ port: def.port }, `${def.name} listening`),
+    (err: unknown) => {
+      logger.fatal({ err }, `${def.name} failed to start`);
+      process.exit(1);
+    },
+  );
+}

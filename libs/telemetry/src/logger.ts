@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { resolveEnvironment, resolveServiceName } from './env';
+
+export type { Logger } from 'pino';
+
+/** Paths pino replaces with `[Redacted]` in every log line. */
+export const REDACT_PATHS: readonly string[] = [
+  'authorization',
+  'password',
+  'token',
+  'accessToken',
+  'refreshToken',
+  '*.authorization',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.password',
+  '*.token',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+export const REDACT_CENSOR = '[Redacted]';
+
+const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** `LOG_LEVEL` when it names a pino level, else `info`. */
+export function resolveLogLevel(env: NodeJS.ProcessEnv = process.env): string {
+  const level = env.LOG_LEVEL?.trim().toLowerCase();
+  return level && LEVELS.has(level) ? level : 'info';
+}
+
+/** Fields pino mixes into every line: the active span's ids, when there is a valid one. */
+export function traceMixin(): { trace_id?: string; span_id?: string } {
+  const spanContext = trace.getSpanContext(context.active());
+  if (!spanContext || !isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+}
+
+export interface LoggerSettings {
+  /** Component name, logged as `name`. */
+  name?: string;
+  /** Overrides `LOG_LEVEL`. */
+  level?: string;
+  /** Overrides the resolved service name. */
+  serviceName?: string;
+}
+
+/** The pino options behind every Prasar logger (also used by the Nest request logger). */
+export function loggerOptions(settings: LoggerSettings = {}): LoggerOptions {
+  return {
+    name: settings.name,
+    level: settings.level ?? resolveLogLevel(),
+    base: {
+      service: settings.serviceName ?? resolveServiceName(),
+      env: resolveEnvironment(),
+      pid: process.pid,
+      hostname: hostname(),
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: traceMixin,
+    redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
+  };
+}
+
+let root: Logger | undefined;
+
+/** The process's root logger (JSON to stdout), created on first use. */
+export function rootLogger(): Logger {
+  root ??= pino(loggerOptions());
+  return root;
+}
+
+export interface CreateLoggerOptions {
+  /** Write somewhere else than stdout (tests); gives a logger of its own instead of a child of the root. */
+  destination?: DestinationStream;
+  level?: string;
+}
+
+/**
+ * THE logger of every service and lib: JSON lines on stdout, level from `LOG_LEVEL`, `service` and
+ * `env` in every line, `trace_id`/`span_id` of the active span, secrets redacted.
+ */
+export function createLogger(name?: string, options: CreateLoggerOptions = {}): Logger {
+  if (options.destination) {
+    return pino(loggerOptions({ name, level: options.level }), options.destination);
+  }
+  const base = rootLogger();
+  if (!name && !options.level) return base;
+  const child = base.child(name ? { name } : {});
+  if (options.level) child.level = options.level;
+  return child;
+}

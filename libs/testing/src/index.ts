@@ -1,0 +1,127 @@
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { signDevToken, type DevTokenClaims } from '@prasar/auth';
+
+/** What `npm run infra:up` wrote: brokers, database URLs, the dev JWT key pair. */
+export interface InfraEnv {
+  KAFKA_BROKERS: string;
+  DATABASE_ADMIN_URL: string;
+  DATABASE_URLS: Record<string, string>;
+  AUTH_JWKS_FILE: string;
+  AUTH_DEV_PRIVATE_KEY_FILE: string;
+  AUTH_ISSUER: string;
+  AUTH_AUDIENCE: string;
+}
+
+/** Reads the local infrastructure's environment (PRASAR_INFRA_ENV or $PRASAR_HOME/run/env.json). */
+export function readInfraEnv(): InfraEnv {
+  if (process.env.PRASAR_INFRA_ENV) return JSON.parse(process.env.PRASAR_INFRA_ENV) as InfraEnv;
+  const home = process.env.PRASAR_HOME ?? join(homedir(), '.cache', 'prasar');
+  const file = join(home, 'run', 'env.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as InfraEnv;
+  } catch {
+    throw new Error(`${file} is missing: run \`npm run infra:up\` (or \`npm test\`) first`);
+  }
+}
+
+/** A development token for tests, signed with the local key. */
+export async function tokenFor(claims: DevTokenClaims, env: InfraEnv = readInfraEnv()): Promise<string> {
+  const key = JSON.parse(readFileSync(env.AUTH_DEV_PRIVATE_KEY_FILE, 'utf8'));
+  return signDevToken(key, claims, env.AUTH_ISSUER, env.AUTH_AUDIENCE);
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+/** Posts a GraphQL operation. */
+export async function gql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as GraphQLResponse<T>;
+}
+
+/** Retries an assertion until it passes or the time is up (for effects that travel over Kafka). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+}
+
+interface StackModule {
+  SERVICES: { name: string; entry: string; port: number; db?: string }[];
+  spawnService: (
+    service: unknown,
+    infra: InfraEnv,
+    opts: { ports?: Record<string, number>; onLine?: (name: string, line: string) => void; extraEnv?: Record<string, string> },
+  ) => ChildProcess;
+  waitHealthy: (name: string, port: number, child: ChildProcess, timeoutMs?: number) => Promise<void>;
+}
+
+export interface RunningStack {
+  gatewayUrl: string;
+  urls: Record<string, string>;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the platform's processes the way `npm start` does, on the given ports, for end-to-end
+ * tests. Their log lines are kept for assertions and printed if start-up fails.
+ */
+export async function startStack(options: { ports: Record<string, number>; extraEnv?: Record<string, string> }): Promise<RunningStack> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stack = require('../../../scripts/stack.cjs') as StackModule;
+  const env = readInfraEnv();
+  const logs: string[] = [];
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+          }),
+      ),
+    );
+  };
+  try {
+    for (const service of stack.SERVICES) {
+      const child = stack.spawnService(service, env, {
+        ports: options.ports,
+        extraEnv: { LOG_LEVEL: 'warn', ...options.extraEnv },
+        onLine: (name, line) => logs.push(`${name}| ${line}`),
+      });
+      children.push(child);
+      await stack.waitHealthy(service.name, options.ports[service.name], child);
+    }
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- service output ---\n${logs.slice(-60).join('\n')}`);
+  }
+  const urls = Object.fromEntries(
+    Object.entries(options.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`]),
+  );
+  return { gatewayUrl: urls.gateway, urls, logs, stop };
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// The two commands. `start`: dependencies, infrastructure, migrations, every service, demo data,
+// then the gateway URL and a development token. `test`: the same provisioning, then every check
+// and test. Only Node built-ins are used before dependencies are installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const say = (line) => process.stdout.write(`[prasar] ${line}\n`);
+
+function run(cmd, args, options = {}) {
+  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...options });
+  if (res.error) throw new Error(`${cmd} could not be run: ${res.error.message}`);
+  return res.status ?? 1;
+}
+
+/** Installs dependencies when node_modules is missing or older than the lock file. */
+function ensureDependencies() {
+  const marker = join(ROOT, 'node_modules', '.package-lock.json');
+  const lock = join(ROOT, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  say('installing dependencies (npm ci)…');
+  if (run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']) !== 0) {
+    throw new Error('npm ci failed: see the output above');
+  }
+}
+
+async function provision() {
+  ensureDependencies();
+  const infra = await import('../deploy/local/infra.mjs');
+  await infra.up({});
+  const env = infra.readEnv();
+  const stack = require('./stack.cjs');
+  say('migrating databases…');
+  await stack.migrateAll(env, { onLine: (name, line) => process.env.PRASAR_VERBOSE && say(`${name}: ${line}`) });
+  return { env, stack, infra };
+}
+
+async function devToken(claims) {
+  const out = spawnSync(
+    process.execPath,
+    ['-r', '@swc-node/register', 'scripts/token.ts', ...claims],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (out.status !== 0) throw new Error(`token: ${out.stderr}`);
+  return out.stdout.trim();
+}
+
+async function start() {
+  const { env, stack } = await provision();
+  const children = [];
+  const stopAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  };
+  process.on('SIGINT', () => {
+    say('stopping services…');
+    stopAll();
+    setTimeout(() => process.exit(0), 3000).unref();
+  });
+  process.on('SIGTERM', stopAll);
+  for (const service of stack.SERVICES) {
+    say(`starting ${service.name} on port ${service.port}…`);
+    const child = stack.spawnService(service, env, {
+      onLine: (name, line) => process.stdout.write(`${name.padEnd(9)}| ${line}\n`),
+    });
+    child.on('exit', (code) => code !== 0 && code !== null && say(`${service.name} exited with ${code}`));
+    children.push(child);
+    await stack.waitHealthy(service.name, service.port, child);
+  }
+  say('seeding the demo state (Madhya Pradesh departments)…');
+  await stack.runToCompletion('scripts/seed.ts', { ...process.env, GATEWAY_URL: 'http://127.0.0.1:4000/graphql' }, {
+    onLine: (line) => say(line),
+  });
+  const admin = await devToken(['--role', 'IT_CELL_ADMIN', '--name', 'IT Cell Admin']);
+  const editor = await devToken(['--role', 'DEPT_EDITOR', '--department', 'agriculture']);
+  say('');
+  say('Prasar is up. GraphQL gateway: http://127.0.0.1:4000/graphql');
+  say(`IT cell admin token:\n${admin}`);
+  say(`Agriculture editor token:\n${editor}`);
+  say('More tokens: npm run token -- --role DEPT_APPROVER --department agriculture. Ctrl-C stops the services.');
+}
+
+async function test() {
+  const { env } = await provision();
+  const steps = [
+    ['proto contracts (lint, breaking, generated code fresh)', ['node', ['scripts/proto.mjs', 'check']]],
+    ['supergraph is fresh', ['node', ['scripts/run-ts.mjs', 'services/gateway/src/compose.ts', '--check']]],
+    ['typecheck', ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']]],
+    ['lint', ['npx', ['eslint', '.', '--max-warnings=0']]],
+  ];
+  for (const [name, [cmd, args]] of steps) {
+    say(`check: ${name}`);
+    if (run(cmd, args) !== 0) throw new Error(`check failed: ${name}`);
+  }
+  say('running the test suites against the real PostgreSQL and Kafka…');
+  const jestArgs = ['jest', '--ci', ...process.argv.slice(3)];
+  const code = run('npx', jestArgs, { env: { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(env) } });
+  if (code !== 0) throw new Error('tests failed');
+}
+
+async function migrate() {
+  await provision();
+  say('migrations applied');
+}
+
+const commands = { start, test, migrate };
+const command = commands[process.argv[2]];
+if (!command) {
+  process.stderr.write(`usage: node scripts/prasar.mjs ${Object.keys(commands).join('|')}\n`);
+  process.exit(2);
+}
+command().catch((err) => {
+  process.stderr.write(`[prasar] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+// How Prasar's processes are started, shared by `npm start`, `npm test` and the end-to-end tests
+// (CommonJS so that both the ESM launcher and Jest can load it).
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+
+/** Every process of the platform, in start order. `db` names its database in env.json. */
+const SERVICES = [
+  { name: 'intake', entry: 'services/intake/src/main.ts', port: 4101, db: 'intake' },
+  { name: 'approval', entry: 'services/approval/src/main.ts', port: 4102, db: 'approval' },
+  { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
+];
+
+/** Services that own a database and therefore have migrations. */
+const MIGRATING = SERVICES.filter((s) => s.db).map((s) => ({
+  name: s.name,
+  entry: `services/${s.name}/src/migrate.ts`,
+  db: s.db,
+}));
+
+/** The environment of one process, from the infrastructure's env.json and the chosen ports. */
+function serviceEnv(service, infra, ports = {}) {
+  const portOf = (name) => ports[name] ?? SERVICES.find((s) => s.name === name).port;
+  const env = {
+    ...process.env,
+    PORT: String(portOf(service.name)),
+    KAFKA_BROKERS: infra.KAFKA_BROKERS,
+    AUTH_ISSUER: infra.AUTH_ISSUER,
+    AUTH_AUDIENCE: infra.AUTH_AUDIENCE,
+    OTEL_SERVICE_NAME: service.name,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  if (infra.AUTH_JWKS_URL) env.AUTH_JWKS_URL = infra.AUTH_JWKS_URL;
+  else env.AUTH_JWKS_FILE = infra.AUTH_JWKS_FILE;
+  if (service.db) env.DATABASE_URL = infra.DATABASE_URLS[service.db];
+  for (const s of SERVICES) env[`${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${portOf(s.name)}/graphql`;
+  return env;
+}
+
+/** Node arguments that run a TypeScript entry point, with telemetry loaded before anything else. */
+function nodeArgs(entry, { telemetry = true } = {}) {
+  const args = ['-r', '@swc-node/register'];
+  if (telemetry) args.push('-r', './libs/telemetry/src/register.ts');
+  return [...args, entry];
+}
+
+/** Starts one service; its output lines are passed to `onLine`. */
+function spawnService(service, infra, { ports, onLine, extraEnv } = {}) {
+  const child = spawn(process.execPath, nodeArgs(service.entry), {
+    cwd: ROOT,
+    env: { ...serviceEnv(service, infra, ports), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffer = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        onLine?.(service.name, buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+    });
+  }
+  return child;
+}
+
+/** Waits until a service answers its health check, or fails with what went wrong. */
+async function waitHealthy(name, port, child, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} did not become healthy on port ${port} within ${timeoutMs} ms`);
+}
+
+/** Runs a TypeScript entry to completion (migrations, seeds); rejects on a non-zero exit. */
+function runToCompletion(entry, env, { onLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs(entry, { telemetry: false }), {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => {
+        output += chunk;
+        if (onLine) for (const line of chunk.split('\n').filter(Boolean)) onLine(line);
+      });
+    }
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`${entry} exited with ${code}:\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+/** Migrates every service's database. */
+async function migrateAll(infra, { onLine } = {}) {
+  for (const m of MIGRATING) {
+    await runToCompletion(m.entry, serviceEnv(m, infra), { onLine: (l) => onLine?.(m.name, l) });
+  }
+}
+
+module.exports = { ROOT, SERVICES, MIGRATING, serviceEnv, nodeArgs, spawnService, waitHealthy, runToCompletion, migrateAll };

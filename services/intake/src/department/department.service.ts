@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  BadInputError,
+  canAccessDepartment,
+  ConflictError,
+  departmentIdOf,
+  departmentScope,
+  ForbiddenError,
+  isStateWide,
+  type Principal,
+  type Violation,
+} from '@prasar/auth';
+import { Department } from './department.entity';
+
+export interface DepartmentInput {
+  code: string;
+  name: string;
+  nameHi: string;
+}
+
+const DEVANAGARI = /[\u0900-\u097F]/;
+
+@Injectable()
+export class DepartmentService {
+  constructor(private readonly ds: DataSource) {}
+
+  /** The departments the caller may see: all for the IT cell, otherwise its own. */
+  list(caller: Principal): Promise<Department[]> {
+    const scope = departmentScope(caller);
+    return this.ds.getRepository(Department).find({ where: scope ? { id: scope } : {}, order: { code: 'ASC' } });
+  }
+
+  async findVisible(caller: Principal, id: string): Promise<Department | null> {
+    if (!canAccessDepartment(caller, id)) return null;
+    return this.byId(id);
+  }
+
+  async byId(id: string): Promise<Department | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    return this.ds.getRepository(Department).findOneBy({ id });
+  }
+
+  async create(caller: Principal, input: DepartmentInput): Promise<Department> {
+    if (!isStateWide(caller)) throw new ForbiddenError('Only the IT cell may create departments');
+    const code = input.code.trim().toLowerCase();
+    const v: Violation[] = [];
+    if (!/^[a-z][a-z0-9-]{1,39}$/.test(code))
+      v.push({ field: 'code', rule: 'CODE', message: 'A code is 2-40 lowercase letters, digits or dashes' });
+    if (!input.name.trim()) v.push({ field: 'name', rule: 'REQUIRED', message: 'The English name is required' });
+    if (!DEVANAGARI.test(input.nameHi))
+      v.push({ field: 'nameHi', rule: 'DEVANAGARI', message: 'The Hindi name must be written in Devanagari' });
+    if (v.length) throw new BadInputError('The department has problems to fix', v);
+    const id = departmentIdOf(code);
+    const inserted = await this.ds
+      .createQueryBuilder()
+      .insert()
+      .into(Department)
+      .values({ id, code, name: input.name.trim(), nameHi: input.nameHi.trim() })
+      .orIgnore()
+      .returning('*')
+      .execute();
+    if (inserted.raw.length === 0) throw new ConflictError(`A department with code "${code}" already exists`);
+    return (await this.byId(id)) as Department;
+  }
+}
