@@ -2,8 +2,8 @@
 // The two commands. `start`: dependencies, infrastructure, migrations, every service, demo data,
 // then the gateway URL and a development token. `test`: the same provisioning, then every check
 // and test. Only Node built-ins are used before dependencies are installed.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +34,7 @@ async function provision() {
   const infra = await import('../deploy/local/infra.mjs');
   await infra.up({});
   const env = infra.readEnv();
-  const stack = require('./stack.cjs');
+  const stack = require('../libs/testing/src/stack.cjs');
   say('migrating databases…');
   await stack.migrateAll(env, { onLine: (name, line) => process.env.PRASAR_VERBOSE && say(`${name}: ${line}`) });
   return { env, stack, infra };

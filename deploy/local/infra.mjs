@@ -43,7 +43,6 @@ const RUN = path.join(HOME, 'run');
 const P = {
   kafkaHome: path.join(HOME, 'kafka', KAFKA_VERSION),
   kafkaLibs: path.join(HOME, 'kafka', KAFKA_VERSION, 'libs'),
-  kafkaConf: path.join(RUN, 'kafka'),
   kafkaProps: path.join(RUN, 'kafka', 'server.properties'),
   kafkaLog4j: path.join(RUN, 'kafka', 'log4j2.yaml'),
   kafkaData: path.join(RUN, 'kafka-data'),
@@ -195,25 +194,25 @@ async function withLockFile(fn) {
 // ---------------------------------------------------------------------------------------------
 // Secrets and dev keys
 
-/** Loads secrets.json, generating whatever is missing; `fresh` names the newly generated ones. */
+/** Loads secrets.json, generating (once) whatever is missing. */
 function ensureSecrets() {
   const secrets = fs.existsSync(P.secrets) ? readJson(P.secrets) : {};
-  const fresh = new Set();
+  let changed = false;
   // Hex keeps passwords safe inside URLs and SQL literals without any escaping.
   const generate = () => randomBytes(24).toString('hex');
   if (!secrets.postgresAdminPassword) {
     secrets.postgresAdminPassword = generate();
-    fresh.add('admin');
+    changed = true;
   }
   secrets.servicePasswords ??= {};
   for (const svc of SERVICES) {
     if (!secrets.servicePasswords[svc]) {
       secrets.servicePasswords[svc] = generate();
-      fresh.add(svc);
+      changed = true;
     }
   }
-  if (fresh.size) writeFileAtomic(P.secrets, JSON.stringify(secrets, null, 2) + '\n', 0o600);
-  return { secrets, fresh };
+  if (changed) writeFileAtomic(P.secrets, JSON.stringify(secrets, null, 2) + '\n', 0o600);
+  return secrets;
 }
 
 function loadSecrets() {
@@ -234,7 +233,11 @@ function ensureDevKeys() {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pub = publicKey.export({ format: 'jwk' });
   const meta = { kid: jwkThumbprint(pub), alg: 'ES256', use: 'sig' };
-  writeFileAtomic(P.privateJwk, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), ...meta }, null, 2) + '\n', 0o600);
+  writeFileAtomic(
+    P.privateJwk,
+    JSON.stringify({ ...privateKey.export({ format: 'jwk' }), ...meta }, null, 2) + '\n',
+    0o600,
+  );
   writeFileAtomic(P.jwks, JSON.stringify({ keys: [{ ...pub, ...meta }] }, null, 2) + '\n', 0o644);
   say(`auth: generated a dev ES256 key pair (kid ${meta.kid}) in ${path.dirname(P.jwks)}`);
 }
@@ -245,7 +248,9 @@ function ensureDevKeys() {
 const kafkaIsExternal = () => Boolean(process.env.KAFKA_BROKERS);
 const kafkaBrokers = () =>
   kafkaIsExternal()
-    ? process.env.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean)
+    ? process.env.KAFKA_BROKERS.split(',')
+        .map((b) => b.trim())
+        .filter(Boolean)
     : [`${HOST}:${KAFKA_PORT}`];
 
 function kafkaClient(brokers, retries) {
@@ -347,7 +352,8 @@ const POM = path.join(HERE, 'kafka/pom.xml');
 const JARS_MARKER = path.join(P.kafkaLibs, '.complete');
 // The marker holds a hash of the pom, so editing the pom (a new dependency) refetches the jars.
 const pomHash = () => createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
-const hasKafkaJars = () => fs.existsSync(JARS_MARKER) && fs.readFileSync(JARS_MARKER, 'utf8').trim() === pomHash();
+const hasKafkaJars = () =>
+  fs.existsSync(JARS_MARKER) && fs.readFileSync(JARS_MARKER, 'utf8').trim() === pomHash();
 
 async function ensureKafkaJars() {
   if (hasKafkaJars()) return;
@@ -365,13 +371,9 @@ async function ensureKafkaJars() {
   // like a complete cache.
   const partial = `${P.kafkaLibs}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
-  await execChecked(`fetching Kafka ${KAFKA_VERSION} with Maven`, 'mvn', [
-    '-q', '-B',
-    `-Dkafka.version=${KAFKA_VERSION}`,
-    'dependency:copy-dependencies',
-    '-DincludeScope=runtime',
-    `-DoutputDirectory=${partial}`,
-  ], { cwd: build });
+  const goal = ['dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${partial}`];
+  const mvnArgs = ['-q', '-B', `-Dkafka.version=${KAFKA_VERSION}`, ...goal];
+  await execChecked(`fetching Kafka ${KAFKA_VERSION} with Maven`, 'mvn', mvnArgs, { cwd: build });
   if (!fs.existsSync(path.join(partial, `kafka_2.13-${KAFKA_VERSION}.jar`))) {
     throw new InfraError(`Maven finished but fetched no kafka_2.13-${KAFKA_VERSION}.jar into ${partial}`);
   }
@@ -400,7 +402,8 @@ function writeKafkaConfig() {
 const javaArgs = (mainClass, ...args) => [
   `-Dlog4j2.configurationFile=${P.kafkaLog4j}`,
   // The JVM expands `libs/*` itself; no shell is involved, so the glob reaches it intact.
-  '-cp', path.join(P.kafkaLibs, '*'),
+  '-cp',
+  path.join(P.kafkaLibs, '*'),
   mainClass,
   ...args,
 ];
@@ -417,9 +420,11 @@ async function formatKafkaStorage() {
     do clusterId = randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-'));
     say(`kafka: formatting storage in ${P.kafkaData}`);
-    await execChecked('formatting Kafka storage', 'java', javaArgs(
-      'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', P.kafkaProps,
-    ));
+    await execChecked(
+      'formatting Kafka storage',
+      'java',
+      javaArgs('kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', P.kafkaProps),
+    );
   }
   fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
@@ -435,7 +440,12 @@ function startKafka() {
   // process and `up` can return.
   const child = spawn(
     'java',
-    [...KAFKA_HEAP, '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', ...javaArgs('kafka.Kafka', P.kafkaProps)],
+    [
+      ...KAFKA_HEAP,
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      ...javaArgs('kafka.Kafka', P.kafkaProps),
+    ],
     { cwd: RUN, detached: true, stdio: ['ignore', log, log] },
   );
   child.on('error', () => {}); // java was checked just before; a late spawn error surfaces as "exited"
@@ -448,9 +458,12 @@ function startKafka() {
 function readTopicsSpec() {
   const spec = readJson(TOPICS_FILE);
   const ok =
-    Number.isInteger(spec.partitions) && spec.partitions > 0 &&
-    typeof spec.dlqSuffix === 'string' && spec.dlqSuffix &&
-    Array.isArray(spec.topics) && spec.topics.every((t) => typeof t === 'string' && t);
+    Number.isInteger(spec.partitions) &&
+    spec.partitions > 0 &&
+    typeof spec.dlqSuffix === 'string' &&
+    spec.dlqSuffix &&
+    Array.isArray(spec.topics) &&
+    spec.topics.every((t) => typeof t === 'string' && t);
   if (!ok) throw new InfraError(`${TOPICS_FILE} must look like {partitions, dlqSuffix, topics: [...]}`);
   return spec;
 }
@@ -476,13 +489,17 @@ async function ensureTopics(brokers) {
         const raced = e.errors?.every((err) => err.type === 'TOPIC_ALREADY_EXISTS');
         if (!raced) throw new InfraError(`creating topics failed: ${e.message}`);
       }
-      say(`kafka: created ${missing.length} topic(s) with ${spec.partitions} partitions: ${missing.join(', ')}`);
+      say(
+        `kafka: created ${missing.length} topic(s) with ${spec.partitions} partitions: ${missing.join(', ')}`,
+      );
     }
     if (present.length) {
       const { topics } = await admin.fetchTopicMetadata({ topics: present });
       for (const t of topics) {
         if (t.partitions.length !== spec.partitions) {
-          say(`kafka: warning: ${t.name} has ${t.partitions.length} partitions, topics.json says ${spec.partitions} (left unchanged)`);
+          say(
+            `kafka: warning: ${t.name} has ${t.partitions.length} partitions, topics.json says ${spec.partitions} (left unchanged)`,
+          );
         }
       }
       if (!missing.length) say(`kafka: all ${wanted.length} topics present`);
@@ -513,7 +530,9 @@ async function upKafka() {
     } else {
       for (const port of [KAFKA_PORT, KAFKA_CONTROLLER_PORT]) {
         if (await portInUse(port)) {
-          throw new InfraError(`port ${port} is busy with something that is not our Kafka (see: ss -ltnp 'sport = :${port}')`);
+          throw new InfraError(
+            `port ${port} is busy with something that is not our Kafka (see: ss -ltnp 'sport = :${port}')`,
+          );
         }
       }
       await ensureJava();
@@ -573,17 +592,20 @@ function serviceUrl(adminUrl, svc, password) {
 function pgVersions() {
   const root = '/usr/lib/postgresql';
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root)
+  return fs
+    .readdirSync(root)
     .filter((v) => fs.existsSync(path.join(root, v, 'bin/postgres')))
     .sort((a, b) => Number(b) - Number(a));
 }
 
 const pgClusterDir = (ver) => `/etc/postgresql/${ver}/${PG_CLUSTER}`;
+// pg_dropcluster leaves the folder behind when our conf.d file is in it, so look for the main file.
+const pgClusterExists = (ver) => fs.existsSync(path.join(pgClusterDir(ver), 'postgresql.conf'));
 
 /** The version that already has our cluster, else the newest installed one. */
 function pgVersion() {
   const versions = pgVersions();
-  return versions.find((v) => fs.existsSync(pgClusterDir(v))) ?? versions[0];
+  return versions.find(pgClusterExists) ?? versions[0];
 }
 
 async function ensurePgInstalled() {
@@ -599,12 +621,14 @@ async function ensurePgInstalled() {
   await execChecked('apt-get install postgresql', 'apt-get', ['install', '-y', 'postgresql'], {
     env: { DEBIAN_FRONTEND: 'noninteractive' },
   });
-  if (!pgVersions().length) throw new InfraError('apt-get installed postgresql but no server is in /usr/lib/postgresql');
+  if (!pgVersions().length) {
+    throw new InfraError('apt-get installed postgresql but no server is in /usr/lib/postgresql');
+  }
   say(`postgres: installed PostgreSQL ${pgVersions()[0]} (${seconds(started)})`);
 }
 
 async function pgClusterState(ver) {
-  if (!ver || !fs.existsSync(pgClusterDir(ver))) return 'missing';
+  if (!ver || !pgClusterExists(ver)) return 'missing';
   const { code } = await exec('pg_ctlcluster', [ver, PG_CLUSTER, 'status']);
   return code === 0 ? 'online' : 'down'; // 3 = not running, 4 = no accessible data dir
 }
@@ -628,9 +652,8 @@ async function startLocalPostgres() {
   let state = await pgClusterState(ver);
   if (state === 'missing') {
     say(`postgres: creating cluster ${name} on port ${PG_PORT}…`);
-    await execChecked(`pg_createcluster ${name}`, 'pg_createcluster', [
-      '--start-conf=manual', '--locale=C.UTF-8', '-p', String(PG_PORT), ver, PG_CLUSTER,
-    ]);
+    const args = ['--start-conf=manual', '--locale=C.UTF-8', '-p', String(PG_PORT), ver, PG_CLUSTER];
+    await execChecked(`pg_createcluster ${name}`, 'pg_createcluster', args);
     state = 'down';
   }
   const confChanged = syncPgConf(ver);
@@ -644,7 +667,9 @@ async function startLocalPostgres() {
     return ver;
   }
   if (await portInUse(PG_PORT)) {
-    throw new InfraError(`port ${PG_PORT} is busy with something that is not cluster ${name} (see: ss -ltnp 'sport = :${PG_PORT}')`);
+    throw new InfraError(
+      `port ${PG_PORT} is busy with something that is not cluster ${name} (see: ss -ltnp 'sport = :${PG_PORT}')`,
+    );
   }
   await execChecked(`pg_ctlcluster ${name} start`, 'pg_ctlcluster', [ver, PG_CLUSTER, 'start']);
   say(`postgres: cluster ${name} started on ${HOST}:${PG_PORT}`);
@@ -665,10 +690,10 @@ async function canConnect(url) {
 
 /**
  * Creates or re-passwords prasar_admin through the Unix socket as the postgres OS user. Only
- * needed the first time (or when secrets.json was regenerated); the rest goes over TCP.
+ * needed the first time (or when secrets.json was replaced); the rest goes over TCP.
  */
-async function ensureLocalAdmin(password, fresh) {
-  if (!fresh && (await canConnect(localAdminUrl(password)))) return;
+async function ensureLocalAdmin(password) {
+  if (await canConnect(localAdminUrl(password))) return;
   if (!/^[0-9a-f]+$/.test(password)) throw new InfraError(`${P.secrets}: postgresAdminPassword must be hex`);
   // Superuser because this is a throwaway dev cluster whose admin runs migrations and
   // creates extensions; never use this setup for shared servers.
@@ -680,9 +705,11 @@ async function ensureLocalAdmin(password, fresh) {
     END $$;
     ALTER ROLE ${PG_ADMIN_ROLE} WITH LOGIN SUPERUSER PASSWORD '${password}';
   `;
-  await execChecked(`creating role ${PG_ADMIN_ROLE}`, 'runuser', [
-    '-u', 'postgres', '--', 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(PG_PORT), '-d', 'postgres',
-  ], { input: sql, cwd: '/' });
+  const psql = ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(PG_PORT), '-d', 'postgres'];
+  await execChecked(`creating role ${PG_ADMIN_ROLE}`, 'runuser', ['-u', 'postgres', '--', ...psql], {
+    input: sql, // on stdin, so the password never shows up in `ps`
+    cwd: '/', // psql as postgres cannot enter root's working directory
+  });
   say(`postgres: admin role ${PG_ADMIN_ROLE} ready`);
 }
 
@@ -705,13 +732,10 @@ async function connectAdmin(adminUrl, timeoutMs) {
 }
 
 /**
- * For each service: role prasar_<svc> (LOGIN, password from secrets.json) and database
- * prasar_<svc> owned by it, closed to PUBLIC. Steps the admin may not perform are reported and
- * skipped; that is only fatal when a database ends up missing.
+ * Runs provisioning statements; one the admin may not perform (SQLSTATE 42501) is reported and
+ * skipped, because on a managed server the databases may have been created by someone else.
  */
-async function ensureServiceDatabases(adminUrl, secrets, fresh) {
-  const client = await connectAdmin(adminUrl, pgIsExternal() ? EXTERNAL_WAIT_TIMEOUT_MS : 10_000);
-  const names = SERVICES.map((svc) => `prasar_${svc}`);
+function provisioner(client) {
   const changed = new Set();
   const denied = [];
   const attempt = async (svc, what, sql) => {
@@ -726,69 +750,106 @@ async function ensureServiceDatabases(adminUrl, secrets, fresh) {
       return false;
     }
   };
+  return { attempt, changed, denied };
+}
+
+/** Role prasar_<svc> with LOGIN, and database prasar_<svc> owned by it and closed to PUBLIC. */
+async function ensureServiceDatabase(client, { attempt }, svc, password, roles, db) {
+  const name = `prasar_${svc}`;
+  const ident = client.escapeIdentifier(name);
+  if (!roles.has(name)) {
+    const sql = `CREATE ROLE ${ident} LOGIN PASSWORD ${client.escapeLiteral(password)}`;
+    if (await attempt(svc, `create role ${name}`, sql)) roles.add(name);
+  }
+  if (roles.has(name) && (!db || db.owner !== name)) {
+    // Giving a database to a role requires membership in it unless the admin is superuser.
+    const { rows } = await client.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS yes", [name]);
+    if (!rows[0].yes) {
+      await attempt(svc, `grant ${name} to the admin role`, `GRANT ${ident} TO CURRENT_USER`);
+    }
+  }
+  if (!db) {
+    const created = await attempt(svc, `create database ${name}`, `CREATE DATABASE ${ident} OWNER ${ident}`);
+    if (!created) return;
+  } else if (db.owner !== name && roles.has(name)) {
+    await attempt(svc, `make ${name} own its database`, `ALTER DATABASE ${ident} OWNER TO ${ident}`);
+  }
+  // A NULL acl means the defaults, which let PUBLIC connect; entries starting '=' are PUBLIC's.
+  if (!db || !db.acl || db.acl.some((entry) => entry.startsWith('='))) {
+    await attempt(svc, `close database ${name} to PUBLIC`, `REVOKE ALL ON DATABASE ${ident} FROM PUBLIC`);
+  }
+}
+
+/**
+ * Roles that existed before may carry another password (secrets.json replaced, or another
+ * PRASAR_HOME used this server): logging in is the one check that tells.
+ */
+async function repairPasswords(client, { attempt }, adminUrl, secrets, services) {
+  const urls = services.map((svc) => serviceUrl(adminUrl, svc, secrets.servicePasswords[svc]));
+  const logins = await Promise.all(urls.map(canConnect));
+  for (const svc of services.filter((_, i) => !logins[i])) {
+    const name = `prasar_${svc}`;
+    const password = client.escapeLiteral(secrets.servicePasswords[svc]);
+    const sql = `ALTER ROLE ${client.escapeIdentifier(name)} LOGIN PASSWORD ${password}`;
+    if (!(await attempt(svc, `set the password of ${name}`, sql))) {
+      say(`postgres: warning: ${name} does not accept the password in ${P.secrets} (DATABASE_URLS.${svc})`);
+    }
+  }
+}
+
+/** Per-service roles and databases, created through the admin URL; idempotent. */
+async function ensureServiceDatabases(adminUrl, secrets) {
+  const client = await connectAdmin(adminUrl, pgIsExternal() ? EXTERNAL_WAIT_TIMEOUT_MS : 10_000);
+  const names = SERVICES.map((svc) => `prasar_${svc}`);
+  const steps = provisioner(client);
   try {
-    const { rows: roleRows } = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
-    const roles = new Set(roleRows.map((r) => r.rolname));
-    const { rows: dbRows } = await client.query(
+    const roleRows = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [names]);
+    const roles = new Set(roleRows.rows.map((r) => r.rolname));
+    const dbRows = await client.query(
       'SELECT datname, pg_get_userbyid(datdba) AS owner, datacl::text[] AS acl FROM pg_database WHERE datname = ANY($1)',
       [names],
     );
-    const dbs = new Map(dbRows.map((r) => [r.datname, r]));
+    const dbs = new Map(dbRows.rows.map((r) => [r.datname, r]));
+    const preexisting = SERVICES.filter((svc) => roles.has(`prasar_${svc}`));
 
     for (const svc of SERVICES) {
-      const name = `prasar_${svc}`;
-      const ident = client.escapeIdentifier(name);
-      const password = client.escapeLiteral(secrets.servicePasswords[svc]);
-      if (!roles.has(name)) {
-        if (await attempt(svc, `create role ${name}`, `CREATE ROLE ${ident} LOGIN PASSWORD ${password}`)) roles.add(name);
-      } else if (fresh.has(svc)) {
-        const set = await attempt(svc, `set the password of ${name}`, `ALTER ROLE ${ident} LOGIN PASSWORD ${password}`);
-        if (!set) say(`postgres: warning: DATABASE_URLS.${svc} uses the password in ${P.secrets}; put ${name}'s real one there`);
-      }
-      const db = dbs.get(name);
-      const needsOwnership = !db || db.owner !== name;
-      if (needsOwnership && roles.has(name)) {
-        // Giving a database to a role requires membership in it unless the admin is superuser.
-        const { rows } = await client.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [name]);
-        if (!rows[0].member) await attempt(svc, `grant ${name} to the admin role`, `GRANT ${ident} TO CURRENT_USER`);
-      }
-      if (!db) {
-        if (!(await attempt(svc, `create database ${name}`, `CREATE DATABASE ${ident} OWNER ${ident}`))) continue;
-      } else if (db.owner !== name && roles.has(name)) {
-        await attempt(svc, `make ${name} the owner of database ${name}`, `ALTER DATABASE ${ident} OWNER TO ${ident}`);
-      }
-      // A NULL acl means the defaults, which let PUBLIC connect; entries starting '=' are PUBLIC's.
-      const openToPublic = !db || !db.acl || db.acl.some((entry) => entry.startsWith('='));
-      if (openToPublic) await attempt(svc, `revoke PUBLIC access to database ${name}`, `REVOKE ALL ON DATABASE ${ident} FROM PUBLIC`);
+      const password = secrets.servicePasswords[svc];
+      await ensureServiceDatabase(client, steps, svc, password, roles, dbs.get(`prasar_${svc}`));
     }
 
-    const { rows: finalDbs } = await client.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [names]);
-    const missing = names.filter((n) => !finalDbs.some((r) => r.datname === n));
+    const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [names]);
+    const present = new Set(rows.map((r) => r.datname));
+    const loginsToCheck = preexisting.filter((svc) => present.has(`prasar_${svc}`));
+    await repairPasswords(client, steps, adminUrl, secrets, loginsToCheck);
+    const missing = names.filter((n) => !present.has(n));
     if (missing.length) {
       throw new InfraError(
         `postgres: databases ${missing.join(', ')} do not exist and could not be created as ${redactUrl(adminUrl)}; ` +
           'create them (and their roles) with a more privileged account, or use a different DATABASE_URL',
       );
     }
-    if (denied.length) say(`postgres: continuing: all ${names.length} service databases exist despite the skipped steps`);
-    if (changed.size) say(`postgres: roles and databases created or updated for ${[...changed].join(', ')}`);
-    else say(`postgres: service databases in place (${names.join(', ')})`);
+    if (steps.denied.length) say(`postgres: continuing: all ${names.length} service databases exist`);
+    if (steps.changed.size) {
+      say(`postgres: roles and databases created or updated for ${[...steps.changed].join(', ')}`);
+    } else {
+      say(`postgres: service databases in place (${names.join(', ')})`);
+    }
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-async function upPostgres(secrets, fresh) {
+async function upPostgres(secrets) {
   let adminUrl;
   if (pgIsExternal()) {
     adminUrl = process.env.DATABASE_URL;
     say(`postgres: using ${redactUrl(adminUrl)} from DATABASE_URL (not started here)`);
   } else {
     await startLocalPostgres();
-    await ensureLocalAdmin(secrets.postgresAdminPassword, fresh.has('admin'));
+    await ensureLocalAdmin(secrets.postgresAdminPassword);
     adminUrl = localAdminUrl(secrets.postgresAdminPassword);
   }
-  await ensureServiceDatabases(adminUrl, secrets, fresh);
+  await ensureServiceDatabases(adminUrl, secrets);
 }
 
 async function stopPostgres() {
@@ -814,7 +875,9 @@ function buildEnv(secrets) {
   return {
     KAFKA_BROKERS: kafkaBrokers().join(','),
     DATABASE_ADMIN_URL: adminUrl,
-    DATABASE_URLS: Object.fromEntries(SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.servicePasswords[svc])])),
+    DATABASE_URLS: Object.fromEntries(
+      SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.servicePasswords[svc])]),
+    ),
     AUTH_JWKS_FILE: P.jwks,
     AUTH_DEV_PRIVATE_KEY_FILE: P.privateJwk,
     AUTH_ISSUER,
@@ -843,14 +906,16 @@ export function up({ quiet: silent = false } = {}) {
     try {
       const started = Date.now();
       fs.mkdirSync(RUN, { recursive: true, mode: 0o700 });
-      const { secrets, fresh } = ensureSecrets();
+      const secrets = ensureSecrets();
       ensureDevKeys();
       // Side by side: PostgreSQL gets ready while the Kafka JVM boots.
-      const results = await Promise.allSettled([upKafka(), upPostgres(secrets, fresh)]);
+      const results = await Promise.allSettled([upKafka(), upPostgres(secrets)]);
       const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
       if (failures.length === 1) throw failures[0];
       if (failures.length > 1) {
-        throw new InfraError(failures.map((e) => (e instanceof InfraError ? e.message : e.stack)).join('\n[infra] error: '));
+        throw new InfraError(
+          failures.map((e) => (e instanceof InfraError ? e.message : e.stack)).join('\n[infra] error: '),
+        );
       }
       const env = buildEnv(secrets);
       writeEnv(env);
@@ -905,7 +970,10 @@ export async function status() {
     try {
       await client.connect();
       const names = SERVICES.map((svc) => `prasar_${svc}`);
-      const { rows } = await client.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = ANY($1)', [names]);
+      const { rows } = await client.query(
+        'SELECT count(*)::int AS n FROM pg_database WHERE datname = ANY($1)',
+        [names],
+      );
       postgres.ready = true;
       postgres.databasesPresent = rows[0].n;
       postgres.databasesWanted = names.length;
@@ -916,16 +984,23 @@ export async function status() {
     }
   }
 
-  const auth = { jwks: fs.existsSync(P.jwks) ? P.jwks : null, privateKey: fs.existsSync(P.privateJwk) ? P.privateJwk : null };
+  const auth = {
+    jwks: fs.existsSync(P.jwks) ? P.jwks : null,
+    privateKey: fs.existsSync(P.privateJwk) ? P.privateJwk : null,
+  };
   const ok =
-    kafka.ready && kafka.topicsPresent === kafka.topicsWanted &&
-    postgres.ready && postgres.databasesPresent === postgres.databasesWanted;
+    kafka.ready &&
+    kafka.topicsPresent === kafka.topicsWanted &&
+    postgres.ready &&
+    postgres.databasesPresent === postgres.databasesWanted;
   return { ok, kafka, postgres, auth, envFile: fs.existsSync(P.env) ? P.env : null };
 }
 
 /** The contents of env.json as written by the last `up` (or `env`). */
 export function readEnv() {
-  if (!fs.existsSync(P.env)) throw new InfraError(`no ${P.env} yet: run \`node deploy/local/infra.mjs up\` first`);
+  if (!fs.existsSync(P.env)) {
+    throw new InfraError(`no ${P.env} yet: run \`node deploy/local/infra.mjs up\` first`);
+  }
   return readJson(P.env);
 }
 
@@ -947,11 +1022,15 @@ function printStatus(s) {
   else say(`kafka: not running${k.error ? ` (${k.error})` : ''}`);
 
   const p = s.postgres;
-  const pgWhere = p.external ? 'external server (DATABASE_URL)' : `cluster ${p.cluster ?? `?/${PG_CLUSTER}`} ${p.state} on ${HOST}:${PG_PORT}`;
+  const pgWhere = p.external
+    ? 'external server (DATABASE_URL)'
+    : `cluster ${p.cluster ?? `?/${PG_CLUSTER}`} ${p.state} on ${HOST}:${PG_PORT}`;
   const dbs = p.ready ? `, ${p.databasesPresent}/${p.databasesWanted} service databases` : '';
   say(`postgres: ${pgWhere}${dbs}${p.error ? ` (${p.error})` : ''}`);
 
-  say(`auth: ${s.auth.jwks && s.auth.privateKey ? `dev keys in ${path.dirname(s.auth.jwks)}` : 'no dev keys yet'}`);
+  say(
+    `auth: ${s.auth.jwks && s.auth.privateKey ? `dev keys in ${path.dirname(s.auth.jwks)}` : 'no dev keys yet'}`,
+  );
   say(`env: ${s.envFile ?? 'no env.json yet'}`);
 }
 

@@ -50,9 +50,10 @@ const tracer = trace.getTracer('@prasar/kafka');
  */
 export class EventConsumer {
   private consumer?: Consumer;
+  private assigned?: Promise<void>;
   private readonly maxAttempts: number;
   /** Observers for metrics and tests. */
-  onOutcome?: (outcome: Outcome, event: { type?: string; topic: string; attempts: number }) => void;
+  onOutcome?: (outcome: Outcome, event: { id?: string; type?: string; topic: string; attempts: number }) => void;
 
   constructor(
     private readonly kafka: Kafka,
@@ -73,6 +74,14 @@ export class EventConsumer {
       heartbeatInterval: 3_000,
     });
     this.consumer = consumer;
+    this.assigned = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        if (Object.keys(e.payload.memberAssignment).length > 0) {
+          remove();
+          resolve();
+        }
+      });
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
     await consumer.run({
@@ -85,18 +94,16 @@ export class EventConsumer {
 
   /** Resolves once the group has been assigned partitions (useful before producing in tests). */
   async waitForAssignment(timeoutMs = 30_000): Promise<void> {
-    const consumer = this.consumer;
-    if (!consumer) throw new Error('consumer not started');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no partitions assigned to ${this.options.groupId}`)), timeoutMs);
-      const remove = consumer.on(consumer.events.GROUP_JOIN, (e) => {
-        if (Object.keys(e.payload.memberAssignment).length > 0) {
-          clearTimeout(timer);
-          remove();
-          resolve();
-        }
-      });
+    if (!this.assigned) throw new Error('consumer not started');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no partitions assigned to ${this.options.groupId}`)), timeoutMs);
     });
+    try {
+      await Promise.race([this.assigned, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {
@@ -124,7 +131,7 @@ export class EventConsumer {
     }
     const handler = this.handlerFor(type);
     if (!handler) {
-      this.report('ignored', type, topic, 0);
+      this.report('ignored', id, type, topic, 0);
       return 'ignored';
     }
     let event: InboundEvent;
@@ -183,7 +190,7 @@ export class EventConsumer {
             },
           ),
         );
-        this.report(outcome, type, topic, attempt);
+        this.report(outcome, id, type, topic, attempt);
         return outcome;
       } catch (err) {
         lastError = err;
@@ -243,12 +250,12 @@ export class EventConsumer {
       { eventType: type, topic, partition, offset: message.offset, attempts, error },
       'event parked on the dead-letter topic',
     );
-    this.report('dead-lettered', type, topic, attempts);
+    this.report('dead-lettered', headers[HEADER.id], type, topic, attempts);
     return 'dead-lettered';
   }
 
-  private report(outcome: Outcome, type: string | undefined, topic: string, attempts: number) {
-    this.onOutcome?.(outcome, { type, topic, attempts });
+  private report(outcome: Outcome, id: string | undefined, type: string | undefined, topic: string, attempts: number) {
+    this.onOutcome?.(outcome, { id, type, topic, attempts });
   }
 }
 

@@ -1,4 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { loadConfigOrExit, vars } from '@prasar/config';
+import { createLogger } from '@prasar/telemetry';
+import { createServiceDataSource, type ServiceDataSourceOptions } from './data-source';
 
 /** Applies every pending migration of a service's data source; returns the names applied. */
 export async function migrate(ds: DataSource): Promise<string[]> {
@@ -14,17 +17,14 @@ export async function migrate(ds: DataSource): Promise<string[]> {
 
 /** The body of a service's migration command: DATABASE_URL in, migrations applied, exit code out. */
 export async function runMigrationCommand(
-  options: (url: string) => import('./data-source').ServiceDataSourceOptions,
+  options: (url: string) => ServiceDataSourceOptions,
 ): Promise<void> {
-  const { loadConfigOrExit, vars } = await import('@prasar/config');
-  const { createLogger } = await import('@prasar/telemetry');
-  const { createServiceDataSource } = await import('./data-source');
   const { DATABASE_URL } = loadConfigOrExit({ DATABASE_URL: vars.postgresUrl() });
   const ds = createServiceDataSource(options(DATABASE_URL));
   const logger = createLogger('migrate');
   try {
     const applied = await migrate(ds);
-    logger.info({ service: ds.options.applicationName, applied }, `${applied.length} migration(s) applied`);
+    logger.info({ database: ds.driver.database, applied }, `${applied.length} migration(s) applied`);
   } catch (err) {
     logger.error({ err }, 'migration failed');
     process.exitCode = 1;

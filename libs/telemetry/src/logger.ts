@@ -69,9 +69,12 @@ export function loggerOptions(settings: LoggerSettings = {}): LoggerOptions {
 
 let root: Logger | undefined;
 
-/** The process's root logger (JSON to stdout), created on first use. */
+/**
+ * The process's root logger (JSON to stdout), created on first use. Writes are synchronous: a line
+ * logged just before SIGTERM ends the process is not lost in a buffer.
+ */
 export function rootLogger(): Logger {
-  root ??= pino(loggerOptions());
+  root ??= pino(loggerOptions(), pino.destination({ dest: 1, sync: true }));
   return root;
 }
 

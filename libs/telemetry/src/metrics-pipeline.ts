@@ -44,7 +44,9 @@ export function installMetrics(resource?: Resource): MetricsPipeline {
   });
   const global = metrics.setGlobalMeterProvider(provider);
   if (!global) {
-    internalLogger().warn('a global MeterProvider was already registered; /metrics shows only our own (empty)');
+    internalLogger().warn(
+      'a global MeterProvider was already registered; /metrics shows only our own (empty)',
+    );
   }
   state.metrics = { exporter, provider, global };
   return state.metrics;

@@ -1,4 +1,14 @@
-import { context, propagation, type Context, type TextMapGetter } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import { core } from '@opentelemetry/sdk-node';
 
 /** A header value as HTTP (string, string[]) or kafkajs (Buffer, string, arrays of either) gives it. */
 export type HeaderValue = string | Buffer | ReadonlyArray<string | Buffer> | undefined;
@@ -7,10 +17,10 @@ export type HeaderValue = string | Buffer | ReadonlyArray<string | Buffer> | und
 export type TraceCarrier = Readonly<Record<string, HeaderValue>>;
 
 /** The W3C trace-context headers. */
-export interface TraceHeaders {
+export type TraceHeaders = {
   traceparent?: string;
   tracestate?: string;
-}
+};
 
 function firstString(value: HeaderValue): string | undefined {
   if (value === undefined) return undefined;
@@ -19,7 +29,8 @@ function firstString(value: HeaderValue): string | undefined {
   return typeof first === 'string' ? first : first.toString('utf8');
 }
 
-const carrierGetter: TextMapGetter<TraceCarrier> = {
+/** Reads trace headers from HTTP- or kafkajs-shaped header objects (first value, any key case). */
+export const carrierGetter: TextMapGetter<TraceCarrier> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => {
     if (key in carrier) return firstString(carrier[key]);
@@ -42,6 +53,11 @@ export function traceHeaders(ctx: Context = context.active()): TraceHeaders {
   return headers;
 }
 
+/** The active context's `{ traceparent, tracestate }` (keys absent when unset): spread into headers. */
+export function currentTraceContext(): TraceHeaders {
+  return traceHeaders();
+}
+
 /** The active span's W3C `traceparent` (`00-<trace id>-<span id>-<flags>`), or undefined. */
 export function currentTraceparent(): string | undefined {
   return traceHeaders().traceparent;
@@ -53,9 +69,19 @@ export function injectTraceHeaders<T extends Record<string, unknown>>(carrier: T
   return carrier as T & TraceHeaders;
 }
 
-/** The active context with the remote span described by `headers` (unchanged when they carry none). */
+/**
+ * The context to run a message's or request's handling in: the remote span described by `headers`,
+ * or the active context when the headers carry none, or when the active span already belongs to
+ * that trace (e.g. an instrumentation's consumer span made from the same headers, which then stays
+ * the parent).
+ */
 export function extractTraceContext(headers: TraceCarrier): Context {
-  return propagation.extract(context.active(), headers, carrierGetter);
+  const active = context.active();
+  const extracted = propagation.extract(active, headers, carrierGetter);
+  const current = trace.getSpanContext(active);
+  const remote = trace.getSpanContext(extracted);
+  if (current && remote && isSpanContextValid(current) && current.traceId === remote.traceId) return active;
+  return extracted;
 }
 
 /**
@@ -64,4 +90,35 @@ export function extractTraceContext(headers: TraceCarrier): Context {
  */
 export function withExtractedContext<T>(headers: TraceCarrier, fn: () => T): T {
   return context.with(extractTraceContext(headers), fn);
+}
+
+function carriesTraceparent(carrier: unknown): boolean {
+  if (typeof carrier !== 'object' || carrier === null) return false;
+  const value = (carrier as Record<string, unknown>).traceparent;
+  return value !== undefined && value !== null && value !== '';
+}
+
+/**
+ * W3C trace context, except that `inject` leaves a carrier alone when it already holds a
+ * `traceparent`: context put there on purpose wins. The kafkajs instrumentation injects its
+ * producer span into every message's headers; without this, the relay would replace the context an
+ * outbox row carries from the request that wrote it, and each item's journey would split into a
+ * trace per hop. (The HTTP instrumentation injects into a fresh copy of the headers, so only an
+ * explicitly set header is kept there.)
+ */
+export class ExplicitFirstTraceContextPropagator implements TextMapPropagator {
+  private readonly w3c = new core.W3CTraceContextPropagator();
+
+  inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
+    if (carriesTraceparent(carrier)) return;
+    this.w3c.inject(ctx, carrier, setter);
+  }
+
+  extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    return this.w3c.extract(ctx, carrier, getter);
+  }
+
+  fields(): string[] {
+    return this.w3c.fields();
+  }
 }

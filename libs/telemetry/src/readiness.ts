@@ -92,7 +92,8 @@ export class ReadinessRegistry implements BeforeApplicationShutdown {
   /** Logs when a check starts or stops failing, not on every probe. */
   private note(name: string, outcome: CheckOutcome, err?: unknown): void {
     if (outcome === 'ok') {
-      if (this.lastFailed.delete(name)) internalLogger().info({ check: name }, 'readiness check passes again');
+      if (this.lastFailed.delete(name))
+        internalLogger().info({ check: name }, 'readiness check passes again');
     } else if (!this.lastFailed.has(name)) {
       this.lastFailed.add(name);
       internalLogger().warn({ check: name, outcome, err }, 'readiness check failing');

@@ -1,4 +1,4 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, DiagLogLevel, propagation, ROOT_CONTEXT, trace, type DiagLogger } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
@@ -16,6 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { isProbePath, nonEmpty, resolveEnvironment, resolveServiceName } from './env';
 import { internalLogger } from './internal-log';
+import { carrierGetter, ExplicitFirstTraceContextPropagator, type TraceCarrier } from './propagation';
 import { installMetrics } from './metrics-pipeline';
 import { buildResource } from './resource';
 import { telemetryState } from './state';
@@ -41,30 +42,79 @@ export function telemetryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): T
   return {
     serviceName: resolveServiceName(env),
     environment: resolveEnvironment(env),
-    otlp: Boolean(nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)),
+    otlp: Boolean(
+      nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+    ),
     testExporter: env.PRASAR_TELEMETRY_TEST_EXPORTER === 'memory' ? 'memory' : undefined,
   };
 }
 
-/** The instrumentations Prasar services run with, configured to keep spans few. */
-export function createInstrumentations(): NodeSDKConfiguration['instrumentations'] {
+/**
+ * The instrumentations Prasar services run with, configured to keep spans few. Names listed in
+ * `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (http, express, graphql, pg, kafkajs, pino) are left out.
+ */
+export function createInstrumentations(
+  env: NodeJS.ProcessEnv = process.env,
+): NodeSDKConfiguration['instrumentations'] {
+  const disabled = new Set(
+    (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '')
+      .split(',')
+      .map((name) => name.trim().replace(/^@opentelemetry\/instrumentation-/, ''))
+      .filter(Boolean),
+  );
+  return allInstrumentations()
+    .filter(([name]) => !disabled.has(name))
+    .map(([, make]) => make());
+}
+
+type InstrumentationFactory = () => NodeSDKConfiguration['instrumentations'][number];
+
+function allInstrumentations(): [name: string, make: InstrumentationFactory][] {
   return [
-    new HttpInstrumentation({
-      // Scrapes and probes are neither traced nor (see TelemetryModule) request-logged.
-      ignoreIncomingRequestHook: (req) => isProbePath(req.url),
-    }),
-    // Route and handler spans only: one span per Nest/express middleware is noise.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
-    new GraphQLInstrumentation({
-      mergeItems: true,
-      ignoreTrivialResolveSpans: true,
-      allowValues: false,
-    }),
+    [
+      'http',
+      () =>
+        new HttpInstrumentation({
+          // Scrapes and probes are neither traced nor (see TelemetryModule) request-logged.
+          ignoreIncomingRequestHook: (req) => isProbePath(req.url),
+        }),
+    ],
+    [
+      'express',
+      // Only for the route: it names the HTTP server span ("GET /content/:id") and labels the HTTP
+      // duration metric with http_route. Its own layer spans are noise under Nest (every middleware,
+      // and Nest's middleware mounts on "/{*path}" look like request handlers), so none are made.
+      () =>
+        new ExpressInstrumentation({
+          ignoreLayersType: [
+            ExpressLayerType.MIDDLEWARE,
+            ExpressLayerType.ROUTER,
+            ExpressLayerType.REQUEST_HANDLER,
+          ],
+        }),
+    ],
+    [
+      'graphql',
+      () =>
+        new GraphQLInstrumentation({ mergeItems: true, ignoreTrivialResolveSpans: true, allowValues: false }),
+    ],
     // Queries outside any span (pollers, pool housekeeping) would each become a root trace.
-    new PgInstrumentation({ requireParentSpan: true }),
-    new KafkaJsInstrumentation(),
+    ['pg', () => new PgInstrumentation({ requireParentSpan: true })],
+    [
+      'kafkajs',
+      // Messages that already carry trace context keep it (ExplicitFirstTraceContextPropagator); the
+      // send span then links to that trace instead of being its parent.
+      () =>
+        new KafkaJsInstrumentation({
+          producerHook: (span, { message }) => {
+            const headers: TraceCarrier = message.headers ?? {};
+            const remote = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers, carrierGetter));
+            if (remote && remote.traceId !== span.spanContext().traceId) span.addLink({ context: remote });
+          },
+        }),
+    ],
     // Trace ids in lines of any pino logger; logs themselves go to stdout, not to OTLP.
-    new PinoInstrumentation({ disableLogSending: true }),
+    ['pino', () => new PinoInstrumentation({ disableLogSending: true })],
   ];
 }
 
@@ -73,7 +123,15 @@ function diagThroughLogger(): DiagLogger {
   const write =
     (level: 'error' | 'warn' | 'info' | 'debug' | 'trace') =>
     (message: string, ...args: unknown[]) =>
-      internalLogger()[level](args.length > 0 ? { otel: true, args } : { otel: true }, message);
+      internalLogger()[level](
+        args.length > 0
+          ? {
+              otel: true,
+              args: args.map((a) => (a instanceof Error ? { message: a.message, stack: a.stack } : a)),
+            }
+          : { otel: true },
+        message,
+      );
   return {
     error: write('error'),
     warn: write('warn'),
@@ -117,7 +175,7 @@ export function startTelemetry(options: TelemetryOptions = telemetryOptionsFromE
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
-    textMapPropagator: new core.W3CTraceContextPropagator(),
+    textMapPropagator: new ExplicitFirstTraceContextPropagator(),
     spanProcessors: processors,
     // Metrics are ours (installMetrics); an empty list also keeps the SDK from adding an OTLP reader.
     metricReaders: [],

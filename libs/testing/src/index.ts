@@ -89,7 +89,7 @@ export interface RunningStack {
  */
 export async function startStack(options: { ports: Record<string, number>; extraEnv?: Record<string, string> }): Promise<RunningStack> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stack = require('../../../scripts/stack.cjs') as StackModule;
+  const stack = require('./stack.cjs') as StackModule;
   const env = readInfraEnv();
   const logs: string[] = [];
   const children: ChildProcess[] = [];
@@ -124,4 +124,26 @@ export async function startStack(options: { ports: Record<string, number>; extra
     Object.entries(options.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`]),
   );
   return { gatewayUrl: urls.gateway, urls, logs, stop };
+}
+
+/** A throwaway database on the local server for a library's integration test; drop() removes it. */
+export async function scratchDatabase(prefix: string, env: InfraEnv = readInfraEnv()) {
+  const { Client } = await import('pg');
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
+  const admin = new Client({ connectionString: env.DATABASE_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(env.DATABASE_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: env.DATABASE_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
 }

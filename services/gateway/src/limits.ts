@@ -40,8 +40,6 @@ export interface OperationLimits {
   maxCost: number;
 }
 
-/** Nested list fields allowed inside `__schema`/`__type`: the standard introspection query needs 3. */
-export const MAX_INTROSPECTION_LISTS = 3;
 /** The assumed length of a list whose size no argument states (the contract's page size). */
 export const DEFAULT_LIST_SIZE = 20;
 /** A mutation's fixed cost on top of its selections: it writes. */
@@ -53,20 +51,18 @@ export interface OperationMeasure {
   depth: number;
   aliases: number;
   cost: number;
-  introspectionLists: number;
 }
 
-type Measure = OperationMeasure;
-
-const ZERO: Measure = { depth: 0, aliases: 0, cost: 0, introspectionLists: 0 };
+const ZERO: OperationMeasure = { depth: 0, aliases: 0, cost: 0 };
 
 /**
  * Measures the operation that will execute. Cost: every field returning an object costs 1, leaves cost
  * nothing, and a list multiplies everything below it by its size (its `first`/`last`/`limit` argument,
  * from a literal, a variable or the argument's default, else DEFAULT_LIST_SIZE); a connection's slicing
- * argument sizes the lists directly inside it (`edges`). Introspection counts towards none of depth and
- * cost, only towards its own list nesting. Fragments are measured once per context, so fragment
- * fan-out cannot make the measurement itself expensive.
+ * argument sizes the lists directly inside it (`edges`). Introspection counts towards neither depth
+ * nor cost (the standard introspection query is 15 levels deep): graphql-js's own validation
+ * (MaxIntrospectionDepthRule) already bounds its list nesting. Fragments are measured once per
+ * context, so fragment fan-out cannot make the measurement itself expensive.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -83,7 +79,7 @@ export function measureOperation(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const memo = new Map<string, Measure>();
+  const memo = new Map<string, OperationMeasure>();
   const inProgress = new Set<string>();
   const vars = variables ?? {};
 
@@ -107,11 +103,10 @@ export function measureOperation(
     return undefined;
   }
 
-  function selections(set: SelectionSetNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): Measure {
+  function selections(set: SelectionSetNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): OperationMeasure {
     const total = { ...ZERO };
-    const add = (m: Measure) => {
+    const add = (m: OperationMeasure) => {
       total.depth = Math.max(total.depth, m.depth);
-      total.introspectionLists = Math.max(total.introspectionLists, m.introspectionLists);
       total.aliases += m.aliases;
       total.cost += m.cost;
     };
@@ -128,7 +123,7 @@ export function measureOperation(
     return total;
   }
 
-  function fragment(name: string, introspection: boolean, slice?: number): Measure {
+  function fragment(name: string, introspection: boolean, slice?: number): OperationMeasure {
     const key = `${name}|${introspection}|${slice ?? ''}`;
     const known = memo.get(key);
     if (known) return known;
@@ -144,7 +139,7 @@ export function measureOperation(
     return measure;
   }
 
-  function field(node: FieldNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): Measure {
+  function field(node: FieldNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): OperationMeasure {
     const definition = fieldDefinition(parent, node.name.value);
     if (!definition) return ZERO;
     const inIntrospection = introspection || definition === SchemaMetaFieldDef || definition === TypeMetaFieldDef;
@@ -156,15 +151,12 @@ export function measureOperation(
         ? selections(node.selectionSet, namedType, inIntrospection, isList ? undefined : ownSlice)
         : ZERO;
     const aliases = children.aliases + (node.alias ? 1 : 0);
-    if (inIntrospection) {
-      return { depth: 0, cost: 0, aliases, introspectionLists: children.introspectionLists + (isList ? 1 : 0) };
-    }
+    if (inIntrospection) return { depth: 0, cost: 0, aliases };
     const size = isList ? (ownSlice ?? slice ?? DEFAULT_LIST_SIZE) : 1;
     return {
       depth: children.depth + 1,
       cost: ((isCompositeType(namedType) ? 1 : 0) + children.cost) * size,
       aliases,
-      introspectionLists: children.introspectionLists,
     };
   }
 
@@ -188,7 +180,6 @@ export function limitViolations(measure: OperationMeasure, limits: OperationLimi
   check('maxDepth', measure.depth, limits.maxDepth, 'The operation nesting depth');
   check('maxAliases', measure.aliases, limits.maxAliases, 'The number of aliased fields');
   check('maxCost', measure.cost, limits.maxCost, 'The estimated cost');
-  check('maxIntrospectionLists', measure.introspectionLists, MAX_INTROSPECTION_LISTS, 'The introspection list nesting');
   return violations;
 }
 

@@ -3,7 +3,7 @@
 const { spawn } = require('node:child_process');
 const { join } = require('node:path');
 
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 /** Every process of the platform, in start order. `db` names its database in env.json. */
 const SERVICES = [

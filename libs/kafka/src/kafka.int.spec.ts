@@ -1,0 +1,199 @@
+// Integration: the outbox, the inbox and the dead-letter path against the real broker and database.
+import { randomUUID } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
+import { DataSource, type EntityManager } from 'typeorm';
+import pino from 'pino';
+import { ContentCreatedSchema, ContentWithdrawnSchema, TOPICS, dlqTopicOf, encodeEvent, eventTypeOf } from '@prasar/contracts';
+import { createServiceDataSource, migrate } from '@prasar/persistence';
+import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
+import { createIdempotentProducer, createKafka } from './client';
+import { EventConsumer, type EventHandler, type Outcome } from './consumer';
+import { inspectDeadLetters, replayDeadLetters } from './dlq';
+import { HEADER } from './headers';
+import { KafkaOutboxInbox1764100000000 } from './migration';
+import { enqueueEvent } from './outbox';
+import { OutboxRelay } from './relay';
+
+const logger = pino({ level: 'silent' });
+const env = readInfraEnv();
+
+describe('libs/kafka against real Kafka and PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let ds: DataSource;
+  let kafka: Kafka;
+  let producer: Producer;
+  const consumers: EventConsumer[] = [];
+
+  beforeAll(async () => {
+    db = await scratchDatabase('kafka_lib');
+    ds = createServiceDataSource({ service: 'kafka-test', url: db.url, entities: [], migrations: [KafkaOutboxInbox1764100000000] });
+    await ds.initialize();
+    await migrate(ds);
+    await ds.query(`CREATE TABLE effects (event_id uuid, note text)`);
+    kafka = createKafka('kafka-lib-test', env.KAFKA_BROKERS.split(','), logger);
+    producer = createIdempotentProducer(kafka);
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    for (const c of consumers) await c.stop();
+    await producer?.disconnect();
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  /** A consumer whose handler writes one effect row per handled event, in the handler's transaction. */
+  async function startConsumer(topics: string[], handler?: EventHandler, maxAttempts = 3) {
+    const outcomes: { outcome: Outcome; id?: string; type?: string }[] = [];
+    const consumer = new EventConsumer(
+      kafka,
+      producer,
+      ds,
+      logger,
+      { groupId: `test-${randomUUID()}`, topics, maxAttempts, initialBackoffMs: 20, maxBackoffMs: 100, fromBeginning: true },
+      () =>
+        handler ??
+        (async (event, em: EntityManager) => {
+          await em.query(`INSERT INTO effects (event_id, note) VALUES ($1, $2)`, [event.id, event.type]);
+        }),
+    );
+    consumer.onOutcome = (outcome, e) => outcomes.push({ outcome, id: e.id, type: e.type });
+    const assigned = consumer.start().then(() => undefined);
+    consumers.push(consumer);
+    await assigned;
+    await consumer.waitForAssignment();
+    return { consumer, outcomes };
+  }
+
+  async function createTopic(): Promise<string> {
+    const topic = `test.kafka.${randomUUID()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: 2, replicationFactor: 1 },
+        { topic: dlqTopicOf(topic), numPartitions: 2, replicationFactor: 1 },
+      ],
+    });
+    await admin.disconnect();
+    return topic;
+  }
+
+  function contentCreated(contentId: string) {
+    return {
+      schema: ContentCreatedSchema,
+      message: { contentId, departmentId: randomUUID(), snapshot: { contentId, title: 'कृषि उपलब्धि' } },
+    };
+  }
+
+  it('publishes each outbox event exactly once in effect, even when the relay dies between send and mark', async () => {
+    const { outcomes } = await startConsumer([TOPICS.content]);
+    const contentId = randomUUID();
+    const ids = await ds.transaction(async (em) => [
+      await enqueueEvent(em, '/test', contentCreated(contentId)),
+      await enqueueEvent(em, '/test', contentCreated(contentId)),
+      await enqueueEvent(em, '/test', contentCreated(contentId)),
+    ]);
+
+    // First relay: the batch reaches Kafka, then the process "dies" before marking it sent.
+    const dying = new OutboxRelay(ds, producer, logger, {
+      afterSend: async () => {
+        throw new Error('killed between send and mark');
+      },
+    });
+    await expect(dying.relayOnce()).rejects.toThrow('killed between send and mark');
+    const [{ pending }] = await ds.query(`SELECT count(*)::int AS pending FROM prasar_outbox WHERE published_at IS NULL`);
+    expect(pending).toBe(3);
+
+    // The restarted relay sends the batch again and marks it.
+    const restarted = new OutboxRelay(ds, producer, logger);
+    expect(await restarted.relayOnce()).toBe(3);
+    expect(await restarted.relayOnce()).toBe(0);
+
+    await eventually(async () => {
+      // The shared topic has history from other runs: look only at this test's events.
+      const mine = outcomes.filter((o) => o.id && ids.includes(o.id));
+      expect(mine.map((o) => o.outcome)).toEqual(['handled', 'handled', 'handled', 'duplicate', 'duplicate', 'duplicate']);
+    });
+    const rows: { event_id: string }[] = await ds.query(`SELECT event_id FROM effects WHERE event_id = ANY($1::uuid[])`, [ids]);
+    expect(rows.map((r) => r.event_id).sort()).toEqual([...ids].sort());
+    expect(await restarted.backlog()).toEqual({ pending: 0, oldestAgeSeconds: 0 });
+  });
+
+  it('keeps one relay at a time: a second relay finds the outbox locked and sends nothing', async () => {
+    await ds.transaction((em) => enqueueEvent(em, '/test', contentCreated(randomUUID())));
+    const slow = new OutboxRelay(ds, producer, logger, {
+      afterSend: async () => {
+        const other = new OutboxRelay(ds, producer, logger);
+        expect(await other.relayOnce()).toBe(0);
+      },
+    });
+    expect(await slow.relayOnce()).toBe(1);
+  });
+
+  it('handles a redelivered event once: the second delivery changes nothing', async () => {
+    const topic = await createTopic();
+    const { outcomes } = await startConsumer([topic]);
+    const eventId = randomUUID();
+    const contentId = randomUUID();
+    const message = {
+      key: contentId,
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'duplicate post' })),
+      headers: { [HEADER.id]: eventId, [HEADER.type]: eventTypeOf(ContentWithdrawnSchema), [HEADER.source]: '/test' },
+    };
+    await producer.send({ topic, messages: [message] });
+    await producer.send({ topic, messages: [message] });
+    await eventually(async () => expect(outcomes.map((o) => [o.id, o.outcome])).toEqual([[eventId, 'handled'], [eventId, 'duplicate']]));
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM effects WHERE event_id = $1`, [eventId]);
+    expect(n).toBe(1);
+  });
+
+  it('parks a message that always fails on the .dlq topic and goes on with the next one; it can be replayed', async () => {
+    const topic = await createTopic();
+    const poison = randomUUID();
+    let healed = false;
+    const handled: string[] = [];
+    const { outcomes } = await startConsumer([topic], async (event) => {
+      if (event.id === poison && !healed) throw new Error('district list unavailable');
+      handled.push(event.id);
+    });
+    const contentId = randomUUID(); // same key: same partition, poison first
+    const next = randomUUID();
+    const msg = (id: string) => ({
+      key: contentId,
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
+      headers: { [HEADER.id]: id, [HEADER.type]: eventTypeOf(ContentWithdrawnSchema), [HEADER.source]: '/test' },
+    });
+    await producer.send({ topic, messages: [msg(poison), msg(next)] });
+
+    await eventually(async () => expect(handled).toEqual([next]));
+    expect(outcomes.map((o) => o.outcome)).toEqual(['dead-lettered', 'handled']);
+
+    const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
+    expect(parked).toHaveLength(1);
+    expect(parked[0].headers[HEADER.id]).toBe(poison);
+    expect(parked[0].error).toContain('district list unavailable');
+    expect(parked[0].headers[HEADER.dlqAttempts]).toBe('3');
+    expect(parked[0].originalTopic).toBe(topic);
+
+    healed = true;
+    expect(await replayDeadLetters(kafka, parked)).toBe(1);
+    await eventually(async () => expect(handled).toEqual([next, poison]));
+  });
+
+  it('parks an undecodable message at once, without retrying', async () => {
+    const topic = await createTopic();
+    const { outcomes } = await startConsumer([topic]);
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'k', value: Buffer.from([0xff, 0xff, 0xff]), headers: { [HEADER.id]: randomUUID(), [HEADER.type]: eventTypeOf(ContentWithdrawnSchema) } },
+      ],
+    });
+    await eventually(async () => expect(outcomes.map((o) => o.outcome)).toEqual(['dead-lettered']));
+    const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
+    expect(parked[0].error).toContain('MalformedEventError');
+    expect(parked[0].headers[HEADER.dlqAttempts]).toBe('0');
+  });
+});

@@ -1,0 +1,89 @@
+import { trace } from '@opentelemetry/api';
+import type { DestinationStream } from 'pino';
+import { createLogger, getTestSpanExporter, shutdownTelemetry, startTelemetry, withSpan } from './index';
+
+function capture(): { stream: DestinationStream; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  return {
+    stream: { write: (chunk: string) => void chunks.push(chunk) },
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger', () => {
+  beforeAll(() => {
+    startTelemetry({ serviceName: 'logger-spec', testExporter: 'memory', instrumentations: false });
+  });
+  afterAll(() => shutdownTelemetry());
+
+  it('starts the SDK once per process', () => {
+    expect(startTelemetry({ serviceName: 'again', instrumentations: false })).toBe(false);
+  });
+
+  it("adds the active span's trace and span ids to a line", async () => {
+    const out = capture();
+    const log = createLogger('spec', { destination: out.stream });
+    let ids: { traceId: string; spanId: string } | undefined;
+    await withSpan('log something', (span) => {
+      ids = span.spanContext();
+      log.info({ n: 1 }, 'inside a span');
+    });
+    log.info('outside any span');
+
+    const [inside, outside] = out.lines();
+    expect(inside).toMatchObject({
+      msg: 'inside a span',
+      level: 'info',
+      name: 'spec',
+      service: 'logger-spec',
+      n: 1,
+      trace_id: ids!.traceId,
+      span_id: ids!.spanId,
+    });
+    expect(inside!.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(outside!.trace_id).toBeUndefined();
+    expect(typeof inside!.time).toBe('string');
+    // The in-memory exporter saw the span too.
+    expect(
+      getTestSpanExporter()!
+        .getFinishedSpans()
+        .map((s) => s.name),
+    ).toContain('log something');
+    expect(trace.getActiveSpan()).toBeUndefined();
+  });
+
+  it('redacts credentials', () => {
+    const out = capture();
+    const log = createLogger(undefined, { destination: out.stream });
+    log.info(
+      {
+        authorization: 'Bearer top',
+        user: { id: 'u1', password: 'hunter2', accessToken: 'at' },
+        session: { token: 'tok' },
+        req: { method: 'GET', headers: { authorization: 'Bearer x', cookie: 'sid=1', host: 'h' } },
+      },
+      'secrets',
+    );
+    const [line] = out.lines();
+    expect(line).toMatchObject({
+      authorization: '[Redacted]',
+      user: { id: 'u1', password: '[Redacted]', accessToken: '[Redacted]' },
+      session: { token: '[Redacted]' },
+      req: { method: 'GET', headers: { authorization: '[Redacted]', cookie: '[Redacted]', host: 'h' } },
+    });
+    expect(JSON.stringify(line)).not.toMatch(/hunter2|Bearer|sid=1|"at"|tok"/);
+  });
+
+  it('honours the level', () => {
+    const out = capture();
+    const log = createLogger('quiet', { destination: out.stream, level: 'warn' });
+    log.info('dropped');
+    log.warn('kept');
+    expect(out.lines().map((l) => l.msg)).toEqual(['kept']);
+  });
+});

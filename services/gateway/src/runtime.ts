@@ -1,0 +1,149 @@
+// The federation runtime behind one small interface, so it can be swapped.
+//
+// Hive Gateway (`@graphql-hive/gateway-runtime`, MIT) executes the supergraph; its query planner is
+// either the Rust one from `@graphql-hive/router-runtime` (a native addon, the faster) or Hive's own
+// JavaScript planner (GATEWAY_QUERY_PLANNER=js, for a machine where the addon does not load).
+// `@apollo/gateway` is deliberately not used: it, `@apollo/composition` and `@apollo/query-planner`
+// are under the Elastic License 2.0, which forbids providing the software to others as a hosted or
+// managed service; a government-wide platform should not carry that restriction. Hive Router (Rust) is
+// the measured faster alternative: a swap replaces this file (and the token and cost limits below,
+// which it would have to provide itself).
+import {
+  createGatewayRuntime,
+  Logger,
+  type GatewayPlugin,
+  type GatewayRuntime,
+  type UnifiedGraphHandler,
+} from '@graphql-hive/gateway-runtime';
+import * as httpTransport from '@graphql-mesh/transport-http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { INTERNAL_ERROR_MESSAGE, maskGatewayError } from './errors';
+import { limitError, limitViolations, measureOperation, parseWithTokenLimit, type OperationLimits } from './limits';
+
+/** What the HTTP server needs from a federation runtime. */
+export interface GraphQLEngine {
+  /** The path GraphQL requests are served on. */
+  readonly endpoint: string;
+  /** Serves one HTTP request to the GraphQL endpoint. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Resolves once the supergraph is loaded and the planner built; rejects if either fails. */
+  ready(): Promise<void>;
+  /** Releases the runtime's connections and caches. */
+  dispose(): Promise<void>;
+}
+
+export type QueryPlanner = 'rust' | 'js';
+export type EngineLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | false;
+
+/** The log calls the gateway makes: pino's shape, so the service's logger plugs in. */
+export interface GatewayLog {
+  trace(attributes: object, message?: string): void;
+  debug(attributes: object, message?: string): void;
+  info(attributes: object, message?: string): void;
+  warn(attributes: object, message?: string): void;
+  error(attributes: object, message?: string): void;
+}
+
+export interface EngineOptions {
+  /** The supergraph SDL (compose.ts output). */
+  supergraphSdl: string;
+  /** Run-time URLs by subgraph name, overriding those composed into the supergraph. */
+  subgraphUrls: Record<string, string>;
+  planner: QueryPlanner;
+  limits: OperationLimits;
+  upstreamTimeoutMs: number;
+  log: GatewayLog;
+  logLevel: EngineLogLevel;
+  /** Request headers passed on to every subgraph call. */
+  forwardedHeaders: readonly string[];
+  /** More runtime plugins (the seam for telemetry). */
+  plugins?: GatewayPlugin[];
+}
+
+/** Loads the Rust planner only when chosen, so a machine without the native addon can still run `js`. */
+function rustPlanner(): UnifiedGraphHandler {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const router = require('@graphql-hive/router-runtime') as typeof import('@graphql-hive/router-runtime');
+    return router.unifiedGraphHandler;
+  } catch (err) {
+    throw new Error(
+      `The Rust query planner (@graphql-hive/router-runtime) does not load here: ${(err as Error).message}. ` +
+        'Set GATEWAY_QUERY_PLANNER=js to use the JavaScript planner.',
+    );
+  }
+}
+
+/** Hive's logger, writing through the service's log so every line has one format. */
+function runtimeLogger(log: GatewayLog, level: EngineLogLevel): Logger {
+  return new Logger({
+    level,
+    writers: [
+      {
+        write(lvl, attributes, message) {
+          const attrs = Array.isArray(attributes) ? { attributes } : (attributes ?? {});
+          log[lvl]({ component: 'hive-gateway', ...attrs }, message ?? undefined);
+        },
+      },
+    ],
+  });
+}
+
+/** Refuses operations beyond the limits before any subgraph is called (see limits.ts). */
+function useOperationLimits(limits: OperationLimits): GatewayPlugin {
+  return {
+    onParse({ setParseFn }) {
+      setParseFn((source) => parseWithTokenLimit(source, limits.maxTokens));
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      const measure = measureOperation(args.schema, args.document, args.operationName, args.variableValues);
+      const violations = limitViolations(measure, limits);
+      if (violations.length > 0) setResultAndStopExecution({ errors: [limitError(violations)] });
+    },
+  };
+}
+
+/** Builds the Hive Gateway runtime over a supergraph. */
+export function createEngine(options: EngineOptions): GraphQLEngine {
+  const endpoint = '/graphql';
+  const transportEntries = Object.fromEntries(
+    Object.entries(options.subgraphUrls).map(([name, location]) => [name, { location }]),
+  );
+  const runtime: GatewayRuntime = createGatewayRuntime({
+    supergraph: options.supergraphSdl,
+    ...(options.planner === 'rust' ? { unifiedGraphHandler: rustPlanner() } : {}),
+    transports: { http: httpTransport },
+    transportEntries,
+    graphqlEndpoint: endpoint,
+    propagateHeaders: {
+      fromClientToSubgraphs: ({ request }) => {
+        const headers: Record<string, string> = {};
+        for (const name of options.forwardedHeaders) {
+          const value = request.headers.get(name);
+          if (value !== null) headers[name] = value;
+        }
+        return headers;
+      },
+    },
+    upstreamTimeout: options.upstreamTimeoutMs,
+    maskedErrors: { maskError: maskGatewayError, errorMessage: INTERNAL_ERROR_MESSAGE, isDev: false },
+    plugins: () => [useOperationLimits(options.limits), ...(options.plugins ?? [])],
+    // Introspection stays on (the API is documented and public to departments); the GraphiQL and
+    // landing pages are off: they load scripts from a CDN and every request needs a token anyway.
+    graphiql: false,
+    landingPage: false,
+    logging: runtimeLogger(options.log, options.logLevel),
+  });
+  return {
+    endpoint,
+    handle: (req, res) => {
+      void runtime.requestListener(req, res);
+    },
+    ready: async () => {
+      await runtime.getSchema();
+    },
+    dispose: async () => {
+      await runtime.dispose();
+    },
+  };
+}
