@@ -1,6 +1,7 @@
 import { ApolloFederationDriver, type ApolloFederationDriverConfig } from '@nestjs/apollo';
 import type { DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Request } from 'express';
 import { TokenVerifier, type VerifierOptions } from '@prasar/auth';
 import { createLogger } from '@prasar/telemetry';
@@ -27,6 +28,8 @@ export function subgraphModule(options: SubgraphOptions): DynamicModule {
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
     playground: false,
+    // Federated tracing would leak resolver timings to callers; we trace with OpenTelemetry instead.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     introspection: true,
   });
 }

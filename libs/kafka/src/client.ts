@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** A kafkajs client whose own logs go through the service's pino logger. */
@@ -22,5 +22,13 @@ export function createKafka(clientId: string, brokers: string[], logger: Logger)
 
 /** The idempotent producer used for the outbox relay and dead-letter parking. */
 export function createIdempotentProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Java-compatible murmur2 partitioning: the same key lands on the same partition from any client.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // An idempotent producer must not give up on its own; the relay retries the round instead.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
+  });
 }

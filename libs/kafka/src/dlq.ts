@@ -1,3 +1,4 @@
+import { createIdempotentProducer } from './client';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { HEADER, readHeaders } from './headers';
 
@@ -44,7 +45,7 @@ export async function inspectDeadLetters(kafka: Kafka, dlqTopic: string, timeout
 
 /** Sends parked messages back to their original topics, without the dead-letter headers. */
 export async function replayDeadLetters(kafka: Kafka, messages: ParkedMessage[]): Promise<number> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createIdempotentProducer(kafka);
   await producer.connect();
   try {
     for (const m of messages) {

@@ -23,9 +23,15 @@ export function composeSupergraph(subgraphs: readonly Subgraph[] = allSubgraphs)
   const services = [];
   for (const subgraph of subgraphs) {
     try {
-      services.push({ name: subgraph.name, url: subgraph.defaultUrl, typeDefs: parse(readFileSync(subgraph.sdlPath, 'utf8')) });
+      services.push({
+        name: subgraph.name,
+        url: subgraph.defaultUrl,
+        typeDefs: parse(readFileSync(subgraph.sdlPath, 'utf8')),
+      });
     } catch (err) {
-      errors.push(`${subgraph.name} (${relative(process.cwd(), subgraph.sdlPath)}): ${(err as Error).message}`);
+      errors.push(
+        `${subgraph.name} (${relative(process.cwd(), subgraph.sdlPath)}): ${(err as Error).message}`,
+      );
     }
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -42,14 +48,20 @@ function describeCompositionError(error: GraphQLError): string {
 export type SupergraphCheck = { ok: true } | { ok: false; reason: string };
 
 /** Whether the committed supergraph equals a fresh composition of the current subgraph SDL. */
-export function checkSupergraph(path = SUPERGRAPH_PATH, subgraphs: readonly Subgraph[] = allSubgraphs): SupergraphCheck {
+export function checkSupergraph(
+  path = SUPERGRAPH_PATH,
+  subgraphs: readonly Subgraph[] = allSubgraphs,
+): SupergraphCheck {
   const composition = composeSupergraph(subgraphs);
   if (!composition.ok) return { ok: false, reason: formatErrors(composition.errors) };
   let committed: string;
   try {
     committed = readFileSync(path, 'utf8');
   } catch {
-    return { ok: false, reason: `${relative(process.cwd(), path)} does not exist: run \`npm run supergraph:compose\`` };
+    return {
+      ok: false,
+      reason: `${relative(process.cwd(), path)} does not exist: run \`npm run supergraph:compose\``,
+    };
   }
   if (committed !== composition.supergraphSdl) {
     return {
@@ -80,7 +92,9 @@ function main(argv: string[]): number {
     return 1;
   }
   writeFileSync(SUPERGRAPH_PATH, composition.supergraphSdl);
-  process.stdout.write(`Wrote ${relative(process.cwd(), SUPERGRAPH_PATH)} (${allSubgraphs.map((s) => s.name).join(', ')})\n`);
+  process.stdout.write(
+    `Wrote ${relative(process.cwd(), SUPERGRAPH_PATH)} (${allSubgraphs.map((s) => s.name).join(', ')})\n`,
+  );
   return 0;
 }
 

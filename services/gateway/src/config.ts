@@ -5,10 +5,9 @@ import { subgraphs, type SubgraphName, type SubgraphUrlEnv } from './subgraphs';
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 // INTAKE_URL, APPROVAL_URL, ...: one optional override per subgraph, from subgraphs.ts.
-const subgraphUrlShape = Object.fromEntries(subgraphs.map((s) => [s.urlEnv, vars.url().optional()])) as Record<
-  SubgraphUrlEnv,
-  z.ZodOptional<z.ZodString>
->;
+const subgraphUrlShape = Object.fromEntries(
+  subgraphs.map((s) => [s.urlEnv, vars.url().optional()]),
+) as Record<SubgraphUrlEnv, z.ZodOptional<z.ZodString>>;
 
 /** The gateway's environment variables (README.md lists them). */
 export const gatewayShape = {
@@ -26,7 +25,8 @@ export const gatewayShape = {
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
   GATEWAY_MAX_COST: positiveInt(5000),
   GATEWAY_MAX_BODY_BYTES: positiveInt(256 * 1024),
-  GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt(10_000),
+  // 0 turns the per-call timeout off: it costs about a fifth of the throughput (README, Performance).
+  GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };
 
 export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayShape>>;

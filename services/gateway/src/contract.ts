@@ -72,14 +72,20 @@ function compareInputs(
     const have = actual.find((a) => a.name === want.name);
     if (!have) gaps.push({ key: format(want.name), problem: `missing (contract: ${describeInput(want)})` });
     else if (describeInput(have) !== describeInput(want)) {
-      gaps.push({ key: format(want.name), problem: `is ${describeInput(have)}, contract says ${describeInput(want)}` });
+      gaps.push({
+        key: format(want.name),
+        problem: `is ${describeInput(have)}, contract says ${describeInput(want)}`,
+      });
     }
   }
   // Additions are allowed unless a contract client would now have to send them.
   for (const extra of actual) {
     if (wanted.some((w) => w.name === extra.name)) continue;
     if (isNonNullType(extra.type) && extra.defaultValue === undefined) {
-      gaps.push({ key: format(extra.name), problem: `is required (${String(extra.type)}) but not in the contract of ${owner}` });
+      gaps.push({
+        key: format(extra.name),
+        problem: `is required (${String(extra.type)}) but not in the contract of ${owner}`,
+      });
     }
   }
 }
@@ -95,7 +101,10 @@ export function findContractGaps(contract: GraphQLSchema, api: GraphQLSchema): C
       continue;
     }
     if (kindOf(have) !== kindOf(want)) {
-      gaps.push({ key: `type:${want.name}`, problem: `is a ${kindOf(have)} type, contract says ${kindOf(want)}` });
+      gaps.push({
+        key: `type:${want.name}`,
+        problem: `is of kind ${kindOf(have)}, contract says ${kindOf(want)}`,
+      });
       continue;
     }
     if ((isObjectType(want) || isInterfaceType(want)) && (isObjectType(have) || isInterfaceType(have))) {
@@ -114,17 +123,20 @@ export function findContractGaps(contract: GraphQLSchema, api: GraphQLSchema): C
       }
       const interfaces = new Set(have.getInterfaces().map((i) => i.name));
       for (const iface of want.getInterfaces()) {
-        if (!interfaces.has(iface.name)) gaps.push({ key: `${want.name}&${iface.name}`, problem: `does not implement ${iface.name}` });
+        if (!interfaces.has(iface.name))
+          gaps.push({ key: `${want.name}&${iface.name}`, problem: `does not implement ${iface.name}` });
       }
     } else if (isUnionType(want) && isUnionType(have)) {
       const members = new Set(have.getTypes().map((t) => t.name));
       for (const member of want.getTypes()) {
-        if (!members.has(member.name)) gaps.push({ key: `${want.name}|${member.name}`, problem: `union lacks member ${member.name}` });
+        if (!members.has(member.name))
+          gaps.push({ key: `${want.name}|${member.name}`, problem: `union lacks member ${member.name}` });
       }
     } else if (isEnumType(want) && isEnumType(have)) {
       const values = new Set(have.getValues().map((v) => v.name));
       for (const value of want.getValues()) {
-        if (!values.has(value.name)) gaps.push({ key: `${want.name}.${value.name}`, problem: 'missing enum value' });
+        if (!values.has(value.name))
+          gaps.push({ key: `${want.name}.${value.name}`, problem: 'missing enum value' });
       }
     } else if (isInputObjectType(want) && isInputObjectType(have)) {
       compareInputs(

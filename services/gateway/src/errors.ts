@@ -49,12 +49,14 @@ export function maskGatewayError(error: unknown, message = INTERNAL_ERROR_MESSAG
   }
   const code = error.extensions?.code;
   const fromSubgraph = error.extensions?.serviceName !== undefined;
-  const expose = isDeliberate(error) && (typeof code === 'string' ? PUBLIC_ERROR_CODES.has(code) : !fromSubgraph);
+  const expose =
+    isDeliberate(error) && (typeof code === 'string' ? PUBLIC_ERROR_CODES.has(code) : !fromSubgraph);
   if (expose) {
     // Stripped in place: returning the same error tells the runtime nothing was hidden, so it does not
     // log an expected refusal (NOT_FOUND, a violation) as a gateway error.
     for (const key of Object.keys(error.extensions ?? {})) {
-      if (!(PUBLIC_EXTENSIONS as readonly string[]).includes(key)) delete (error.extensions as Record<string, unknown>)[key];
+      if (!(PUBLIC_EXTENSIONS as readonly string[]).includes(key))
+        delete (error.extensions as Record<string, unknown>)[key];
     }
     return error;
   }

@@ -1,23 +1,34 @@
-// The gateway end to end over two fake subgraphs built from the real subgraph SDL files: a key pair and
-// JWKS generated here, the committed supergraph, both query planners.
+// The gateway end to end: main.ts run as its own process (as `nx serve gateway` runs it; the Rust
+// planner's native addon is loaded through a dynamic import that Jest's module sandbox cannot run),
+// with the committed supergraph, a JWKS generated here and two fake subgraphs built from the real
+// subgraph SDL files, once per query planner.
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { signDevToken } from '@prasar/auth';
-import { loadConfig } from '@prasar/config';
 import { parse } from 'graphql';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gatewayShape } from './config';
-import { createGatewayServer, shutdownGatewayServer } from './server';
+import { join, resolve } from 'node:path';
 import { subgraphs } from './subgraphs';
 
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'prasar-api';
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+const REPO = resolve(__dirname, '../../..');
+
+interface GraphQLResponse {
+  data?: Record<string, unknown> | null;
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions?: { code?: string; violations?: { field: string; rule: string; message: string }[] };
+  }[];
+}
 
 interface SeenRequest {
   subgraph: string;
@@ -34,6 +45,7 @@ async function startFakeSubgraphs() {
     return { id, title: `Title of ${id}` };
   };
   const intake = new ApolloServer({
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     schema: buildSubgraphSchema({
       typeDefs: sdl('intake'),
       resolvers: {
@@ -46,22 +58,41 @@ async function startFakeSubgraphs() {
     }),
   });
   const approval = new ApolloServer({
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     schema: buildSubgraphSchema({
       typeDefs: sdl('approval'),
       resolvers: {
         Content: {
           __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-          approval: (c: { id: string }) => ({ id: `approval-${c.id}`, contentVersion: 1, state: 'PENDING', stages: [] }),
+          approval: (c: { id: string }) => ({
+            id: `approval-${c.id}`,
+            contentVersion: 1,
+            state: 'PENDING',
+            stages: [],
+          }),
         },
       } as never,
     }),
   });
-  const record = (subgraph: string) => async ({ req }: { req: { headers: Record<string, string | undefined> } }) => {
-    seen.push({ subgraph, authorization: req.headers.authorization, traceparent: req.headers.traceparent });
-    return {};
-  };
-  const a = await startStandaloneServer(intake, { listen: { port: 0, host: '127.0.0.1' }, context: record('intake') });
-  const b = await startStandaloneServer(approval, { listen: { port: 0, host: '127.0.0.1' }, context: record('approval') });
+  const record =
+    (subgraph: string) =>
+    async ({ req }: { req: IncomingMessage }) => {
+      const traceparent = req.headers.traceparent;
+      seen.push({
+        subgraph,
+        authorization: req.headers.authorization,
+        traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      });
+      return {};
+    };
+  const a = await startStandaloneServer(intake, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: record('intake'),
+  });
+  const b = await startStandaloneServer(approval, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: record('approval'),
+  });
   return {
     intakeUrl: a.url,
     approvalUrl: b.url,
@@ -78,9 +109,42 @@ async function keyPair(kid: string) {
   };
 }
 
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+/** Starts main.ts and resolves once /healthz answers 200; rejects with its stderr if it dies first. */
+async function startGateway(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'services/gateway/src/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...env, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${stderr}`);
+    const healthy = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) return { child, url };
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`gateway did not become healthy: ${stderr}`);
+}
+
 describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (planner) => {
   let fakes: Awaited<ReturnType<typeof startFakeSubgraphs>>;
-  let server: Server;
+  let gateway: ChildProcess;
   let url: string;
   let token: string;
   let trusted: Awaited<ReturnType<typeof keyPair>>;
@@ -90,8 +154,13 @@ describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (pla
     trusted = await keyPair('test-key');
     const dir = mkdtempSync(join(tmpdir(), 'gateway-jwks-'));
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [trusted.publicJwk] }));
-    token = await signDevToken(trusted.privateJwk, { subject: 'u1', roles: ['DEPT_EDITOR'], department: 'agriculture' }, ISSUER, AUDIENCE);
-    const config = loadConfig(gatewayShape, {
+    token = await signDevToken(
+      trusted.privateJwk,
+      { subject: 'u1', roles: ['DEPT_EDITOR'], department: 'agriculture' },
+      ISSUER,
+      AUDIENCE,
+    );
+    ({ child: gateway, url } = await startGateway({
       AUTH_JWKS_FILE: join(dir, 'jwks.json'),
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
@@ -100,29 +169,28 @@ describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (pla
       GATEWAY_QUERY_PLANNER: planner,
       GATEWAY_MAX_BODY_BYTES: '16384',
       LOG_LEVEL: 'silent',
-    });
-    server = await createGatewayServer({ config, log: silent });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address() as { port: number };
-    url = `http://127.0.0.1:${address.port}`;
+    }));
   });
 
   afterAll(async () => {
-    await shutdownGatewayServer(server, 1000);
-    await fakes.stop();
+    if (gateway?.exitCode === null) gateway.kill('SIGKILL');
+    await fakes?.stop();
   });
 
   beforeEach(() => {
     fakes.seen.length = 0;
   });
 
-  async function graphql(query: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }) {
+  async function graphql(
+    query: string,
+    headers: Record<string, string> = { authorization: `Bearer ${token}` },
+  ) {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ query }),
     });
-    const body = (await response.json()) as { data?: any; errors?: { message: string; path?: string[]; extensions?: any }[] };
+    const body = (await response.json()) as GraphQLResponse;
     return { status: response.status, body, text: JSON.stringify(body) };
   }
 
@@ -141,8 +209,18 @@ describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (pla
 
   it('answers UNAUTHENTICATED to a forged or expired token and calls no subgraph', async () => {
     const stranger = await keyPair('test-key'); // same kid, another key
-    const forged = await signDevToken(stranger.privateJwk, { subject: 'x', roles: ['IT_CELL_ADMIN'] }, ISSUER, AUDIENCE);
-    const expired = await signDevToken(trusted.privateJwk, { subject: 'u1', roles: ['VIEWER'], ttlSeconds: -60 }, ISSUER, AUDIENCE);
+    const forged = await signDevToken(
+      stranger.privateJwk,
+      { subject: 'x', roles: ['IT_CELL_ADMIN'] },
+      ISSUER,
+      AUDIENCE,
+    );
+    const expired = await signDevToken(
+      trusted.privateJwk,
+      { subject: 'u1', roles: ['VIEWER'], ttlSeconds: -60 },
+      ISSUER,
+      AUDIENCE,
+    );
     for (const bad of [forged, expired]) {
       const { body } = await graphql(crossing, { authorization: `Bearer ${bad}` });
       expect(body.errors?.[0].extensions).toEqual({ code: 'UNAUTHENTICATED' });
@@ -177,13 +255,15 @@ describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (pla
   });
 
   it('refuses too many aliases, too many tokens and a body over the size limit', async () => {
-    const aliased = await graphql(`{ ${Array.from({ length: 31 }, (_, i) => `v${i}: viewer { name }`).join(' ')} }`);
-    expect(aliased.body.errors?.[0].extensions.violations[0].rule).toBe('maxAliases');
+    const aliased = await graphql(
+      `{ ${Array.from({ length: 31 }, (_, i) => `v${i}: viewer { name }`).join(' ')} }`,
+    );
+    expect(aliased.body.errors?.[0].extensions?.violations?.[0].rule).toBe('maxAliases');
     const long = await graphql(`{ ${'viewer { name } '.repeat(600)}}`);
-    expect(long.body.errors?.[0].extensions.violations[0].rule).toBe('maxTokens');
+    expect(long.body.errors?.[0].extensions?.violations?.[0].rule).toBe('maxTokens');
     const huge = await graphql(`{ viewer { name } } # ${'x'.repeat(20_000)}`);
     expect(huge.status).toBe(413);
-    expect(huge.body.errors?.[0].extensions.violations[0].rule).toBe('maxBodyBytes');
+    expect(huge.body.errors?.[0].extensions?.violations?.[0].rule).toBe('maxBodyBytes');
     expect(fakes.seen).toEqual([]);
   });
 
@@ -202,14 +282,23 @@ describe.each(['rust', 'js'] as const)('gateway with the %s query planner', (pla
   });
 
   it('allows introspection to an authenticated caller', async () => {
-    const { body } = await graphql('{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } }');
+    const { body } = await graphql(
+      '{ __schema { queryType { name } types { name fields { name type { name ofType { name } } } } } }',
+    );
     expect(body.errors).toBeUndefined();
-    expect(body.data.__schema.types.map((t: { name: string }) => t.name)).toContain('Approval');
+    const schema = body.data?.__schema as { types: { name: string }[] };
+    expect(schema.types.map((t) => t.name)).toContain('Approval');
   });
 
   it('answers /healthz', async () => {
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const exited = new Promise<number | null>((done) => gateway.once('exit', (code) => done(code)));
+    gateway.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

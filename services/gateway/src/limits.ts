@@ -83,7 +83,10 @@ export function measureOperation(
   const inProgress = new Set<string>();
   const vars = variables ?? {};
 
-  function fieldDefinition(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  function fieldDefinition(
+    parent: GraphQLCompositeType,
+    name: string,
+  ): GraphQLField<unknown, unknown> | undefined {
     if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
     if (parent === schema.getQueryType()) {
       if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
@@ -103,7 +106,12 @@ export function measureOperation(
     return undefined;
   }
 
-  function selections(set: SelectionSetNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): OperationMeasure {
+  function selections(
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    introspection: boolean,
+    slice?: number,
+  ): OperationMeasure {
     const total = { ...ZERO };
     const add = (m: OperationMeasure) => {
       total.depth = Math.max(total.depth, m.depth);
@@ -114,8 +122,11 @@ export function measureOperation(
       if (selection.kind === Kind.FIELD) {
         add(field(selection, parent, introspection, slice));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
-        if (condition && isCompositeType(condition)) add(selections(selection.selectionSet, condition, introspection, slice));
+        const condition = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : parent;
+        if (condition && isCompositeType(condition))
+          add(selections(selection.selectionSet, condition, introspection, slice));
       } else {
         add(fragment(selection.name.value, introspection, slice));
       }
@@ -139,10 +150,16 @@ export function measureOperation(
     return measure;
   }
 
-  function field(node: FieldNode, parent: GraphQLCompositeType, introspection: boolean, slice?: number): OperationMeasure {
+  function field(
+    node: FieldNode,
+    parent: GraphQLCompositeType,
+    introspection: boolean,
+    slice?: number,
+  ): OperationMeasure {
     const definition = fieldDefinition(parent, node.name.value);
     if (!definition) return ZERO;
-    const inIntrospection = introspection || definition === SchemaMetaFieldDef || definition === TypeMetaFieldDef;
+    const inIntrospection =
+      introspection || definition === SchemaMetaFieldDef || definition === TypeMetaFieldDef;
     const isList = isListType(getNullableType(definition.type));
     const ownSlice = slicingSize(node, definition);
     const namedType = getNamedType(definition.type);
@@ -175,7 +192,8 @@ export interface LimitViolation {
 export function limitViolations(measure: OperationMeasure, limits: OperationLimits): LimitViolation[] {
   const violations: LimitViolation[] = [];
   const check = (rule: string, actual: number, max: number, what: string) => {
-    if (actual > max) violations.push({ field: 'query', rule, message: `${what} is ${actual}; the limit is ${max}` });
+    if (actual > max)
+      violations.push({ field: 'query', rule, message: `${what} is ${actual}; the limit is ${max}` });
   };
   check('maxDepth', measure.depth, limits.maxDepth, 'The operation nesting depth');
   check('maxAliases', measure.aliases, limits.maxAliases, 'The number of aliased fields');
@@ -197,7 +215,11 @@ export function parseWithTokenLimit(source: string | Source, maxTokens: number):
   } catch (err) {
     if (err instanceof GraphQLError && /tokens\. Parsing aborted\.$/.test(err.message)) {
       throw limitError([
-        { field: 'query', rule: 'maxTokens', message: `The document is longer than the limit of ${maxTokens} tokens` },
+        {
+          field: 'query',
+          rule: 'maxTokens',
+          message: `The document is longer than the limit of ${maxTokens} tokens`,
+        },
       ]);
     }
     throw err;

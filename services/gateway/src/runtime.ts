@@ -18,7 +18,13 @@ import {
 import * as httpTransport from '@graphql-mesh/transport-http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INTERNAL_ERROR_MESSAGE, maskGatewayError } from './errors';
-import { limitError, limitViolations, measureOperation, parseWithTokenLimit, type OperationLimits } from './limits';
+import {
+  limitError,
+  limitViolations,
+  measureOperation,
+  parseWithTokenLimit,
+  type OperationLimits,
+} from './limits';
 
 /** What the HTTP server needs from a federation runtime. */
 export interface GraphQLEngine {
@@ -34,6 +40,8 @@ export interface GraphQLEngine {
 
 export type QueryPlanner = 'rust' | 'js';
 export type EngineLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | false;
+
+const HIVE_LEVELS: readonly string[] = ['trace', 'debug', 'info', 'warn', 'error'];
 
 /** The log calls the gateway makes: pino's shape, so the service's logger plugs in. */
 export interface GatewayLog {
@@ -51,6 +59,7 @@ export interface EngineOptions {
   subgraphUrls: Record<string, string>;
   planner: QueryPlanner;
   limits: OperationLimits;
+  /** Per subgraph call; 0 for none. */
   upstreamTimeoutMs: number;
   log: GatewayLog;
   logLevel: EngineLogLevel;
@@ -60,22 +69,22 @@ export interface EngineOptions {
   plugins?: GatewayPlugin[];
 }
 
-/** Loads the Rust planner only when chosen, so a machine without the native addon can still run `js`. */
+/** The Rust planner, required only when chosen: a machine without its native addon can still run `js`. */
 function rustPlanner(): UnifiedGraphHandler {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const router = require('@graphql-hive/router-runtime') as typeof import('@graphql-hive/router-runtime');
-    return router.unifiedGraphHandler;
-  } catch (err) {
-    throw new Error(
-      `The Rust query planner (@graphql-hive/router-runtime) does not load here: ${(err as Error).message}. ` +
-        'Set GATEWAY_QUERY_PLANNER=js to use the JavaScript planner.',
-    );
-  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const router = require('@graphql-hive/router-runtime') as typeof import('@graphql-hive/router-runtime');
+  return router.unifiedGraphHandler;
 }
 
 /** Hive's logger, writing through the service's log so every line has one format. */
 function runtimeLogger(log: GatewayLog, level: EngineLogLevel): Logger {
+  // Every Hive Logger (children included) throws at construction when the LOG_LEVEL variable holds a
+  // level Hive lacks (pino's `fatal`, `silent`), even when given its level explicitly. The gateway's
+  // configuration is read by now, so the variable is aligned with what Hive accepts.
+  if (process.env.LOG_LEVEL !== undefined && !HIVE_LEVELS.includes(process.env.LOG_LEVEL)) {
+    if (level === false) delete process.env.LOG_LEVEL;
+    else process.env.LOG_LEVEL = level;
+  }
   return new Logger({
     level,
     writers: [
@@ -125,7 +134,7 @@ export function createEngine(options: EngineOptions): GraphQLEngine {
         return headers;
       },
     },
-    upstreamTimeout: options.upstreamTimeoutMs,
+    ...(options.upstreamTimeoutMs > 0 ? { upstreamTimeout: options.upstreamTimeoutMs } : {}),
     maskedErrors: { maskError: maskGatewayError, errorMessage: INTERNAL_ERROR_MESSAGE, isDev: false },
     plugins: () => [useOperationLimits(options.limits), ...(options.plugins ?? [])],
     // Introspection stays on (the API is documented and public to departments); the GraphiQL and
@@ -140,7 +149,16 @@ export function createEngine(options: EngineOptions): GraphQLEngine {
       void runtime.requestListener(req, res);
     },
     ready: async () => {
-      await runtime.getSchema();
+      try {
+        await runtime.getSchema();
+      } catch (err) {
+        // The Rust planner's native addon is only loaded here, with the supergraph.
+        const hint =
+          options.planner === 'rust'
+            ? ' (if the Rust planner cannot load here, set GATEWAY_QUERY_PLANNER=js)'
+            : '';
+        throw new Error(`Loading the supergraph failed${hint}: ${(err as Error).message}`, { cause: err });
+      }
     },
     dispose: async () => {
       await runtime.dispose();

@@ -33,7 +33,12 @@ function logLevelOf(level: GatewayConfig['LOG_LEVEL']): EngineLogLevel {
   return level === 'fatal' ? 'error' : level;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -54,7 +59,12 @@ function sendGraphQLError(
 ): void {
   const wantsGraphQLResponse = (req.headers.accept ?? '').includes('application/graphql-response+json');
   const contentType = wantsGraphQLResponse ? 'application/graphql-response+json' : 'application/json';
-  sendJson(res, status, { errors: [{ message, extensions }] }, { ...headers, 'content-type': `${contentType}; charset=utf-8` });
+  sendJson(
+    res,
+    status,
+    { errors: [{ message, extensions }] },
+    { ...headers, 'content-type': `${contentType}; charset=utf-8` },
+  );
 }
 
 /**
@@ -100,7 +110,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
 
     const declaredLength = req.headers['content-length'];
     if (declaredLength === undefined && req.headers['transfer-encoding'] !== undefined) {
-      return sendGraphQLError(req, res, 411, 'Send the request body with a Content-Length', { code: 'BAD_REQUEST' });
+      const message = 'The request body must be sent with a Content-Length';
+      return sendGraphQLError(req, res, 411, message, {
+        code: 'BAD_USER_INPUT',
+        violations: [{ field: 'body', rule: 'contentLength', message }],
+      });
     }
     // Node's parser reads exactly Content-Length bytes, so checking the header bounds the body.
     if (declaredLength !== undefined && Number(declaredLength) > maxBodyBytes) {
@@ -115,7 +129,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       await verifier.verifyAuthorization(req.headers.authorization);
     } catch (err) {
       if (!(err instanceof AuthenticationError)) throw err;
-      return sendGraphQLError(req, res, 401, err.message, { code: err.code }, { 'www-authenticate': 'Bearer' });
+      return sendGraphQLError(
+        req,
+        res,
+        401,
+        err.message,
+        { code: err.code },
+        { 'www-authenticate': 'Bearer' },
+      );
     }
     engine.handle(req, res);
   }
@@ -124,12 +145,15 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     const path = (req.url ?? '/').split('?', 1)[0];
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       // The server exists only once the supergraph is loaded; it stops being healthy when it drains.
-      return state.draining ? sendJson(res, 503, { status: 'draining' }) : sendJson(res, 200, { status: 'ok' });
+      return state.draining
+        ? sendJson(res, 503, { status: 'draining' })
+        : sendJson(res, 200, { status: 'ok' });
     }
     if (path === engine.endpoint) {
       serveGraphQL(req, res).catch((err: unknown) => {
         options.log.error({ err }, 'gateway request failed');
-        if (!res.headersSent) sendGraphQLError(req, res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
+        if (!res.headersSent)
+          sendGraphQLError(req, res, 500, 'Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
       });
       return;
     }

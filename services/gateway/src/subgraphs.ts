@@ -16,8 +16,18 @@ const services = resolve(__dirname, '../..');
 
 /** Every subgraph of the supergraph. A new service adds its line here, then `npm run supergraph:compose`. */
 export const subgraphs = [
-  { name: 'intake', sdlPath: `${services}/intake/src/schema.graphql`, defaultUrl: 'http://127.0.0.1:4101/graphql', urlEnv: 'INTAKE_URL' },
-  { name: 'approval', sdlPath: `${services}/approval/src/schema.graphql`, defaultUrl: 'http://127.0.0.1:4102/graphql', urlEnv: 'APPROVAL_URL' },
+  {
+    name: 'intake',
+    sdlPath: `${services}/intake/src/schema.graphql`,
+    defaultUrl: 'http://127.0.0.1:4101/graphql',
+    urlEnv: 'INTAKE_URL',
+  },
+  {
+    name: 'approval',
+    sdlPath: `${services}/approval/src/schema.graphql`,
+    defaultUrl: 'http://127.0.0.1:4102/graphql',
+    urlEnv: 'APPROVAL_URL',
+  },
 ] as const satisfies readonly Subgraph[];
 
 /** 'intake' | 'approval' | ... */

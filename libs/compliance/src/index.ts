@@ -1,0 +1,11 @@
+export { normalizePersonName } from './advertisement';
+export { checkCompliance } from './check';
+export { PLATFORM_LIMITS, measureText } from './platforms';
+export { normalizeDomain, normalizeForMatch } from './political';
+export type { PoliticalLists, PoliticalReference, PoliticalReferenceKind } from './political';
+export { CompiledPolicy, DEFAULT_POLICY, compilePolicy } from './policy';
+export type { CompliancePolicy } from './policy';
+export { RULES } from './rules';
+export type { RuleId } from './rules';
+export { characterCount, composeVariantText, normalizeHashtags, weightedLength } from './text';
+export type * from './types';
