@@ -1,7 +1,8 @@
 // End to end through the gateway: real services as separate processes, real Kafka, real PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { departmentIdOf } from '@prasar/auth';
-import { eventually, gql, startStack, tokenFor, type RunningStack } from '@prasar/testing';
+import { Client } from 'pg';
+import { eventually, gql, readInfraEnv, startStack, tokenFor, type RunningStack } from '@prasar/testing';
 
 const PORTS = { intake: 45101, approval: 45102, gateway: 45000 };
 
@@ -128,7 +129,19 @@ describe('foundation: a content item through the gateway', () => {
     expect(departments.data?.departments).toEqual([{ code: healthCode }]);
   });
 
+  async function contentCount(): Promise<number> {
+    const db = new Client({ connectionString: readInfraEnv().DATABASE_URLS.intake });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM contents WHERE department_id = $1', [departmentIdOf(agriCode)]);
+      return rows[0].n;
+    } finally {
+      await db.end();
+    }
+  }
+
   it('refuses bad input with BAD_USER_INPUT and violations, and creates nothing', async () => {
+    const before = await contentCount();
     const res = await gql(
       stack.gatewayUrl,
       createMutation,
@@ -147,6 +160,7 @@ describe('foundation: a content item through the gateway', () => {
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const rules = (res.errors?.[0].extensions?.violations as { field: string; rule: string }[]).map((v) => `${v.field}:${v.rule}`);
     expect(rules.sort()).toEqual(['body:REQUIRED', 'evidence:EVIDENCE_REQUIRED', 'media[0].altText:ALT_TEXT_REQUIRED', 'title:REQUIRED']);
+    expect(await contentCount()).toBe(before);
   });
 
   it('lets only the IT cell create departments', async () => {

@@ -202,9 +202,10 @@ describe('dead-letter topics', () => {
     expect(topicOfDlq(dlqTopicOf(TOPICS.publish))).toBe('prasar.publish.v1');
   });
 
-  it('refuses names that are not event topics', () => {
+  it('gives any consumed topic a twin but refuses a DLQ of a DLQ', () => {
+    expect(dlqTopicOf('test.orders')).toBe(`test.orders${DLQ_SUFFIX}`);
     expect(() => dlqTopicOf('prasar.content.v1.dlq')).toThrow(UnknownTopicError);
-    expect(() => dlqTopicOf('orders')).toThrow(UnknownTopicError);
+    expect(() => dlqTopicOf('')).toThrow(UnknownTopicError);
     expect(() => topicOfDlq('prasar.content.v1')).toThrow(UnknownTopicError);
   });
 });
