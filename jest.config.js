@@ -18,7 +18,11 @@ module.exports = {
   // jose is published as ESM only; Jest (unlike Node 20.19+) cannot require it untransformed.
   transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   moduleNameMapper,
-  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/services/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  testMatch: [
+    '<rootDir>/libs/**/*.spec.ts',
+    '<rootDir>/services/**/*.spec.ts',
+    '<rootDir>/test/**/*.spec.ts',
+  ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 60_000,
   maxWorkers: 2,

@@ -35,34 +35,44 @@ function ensureDependencies() {
 async function provision() {
   ensureDependencies();
   const infra = await import('../deploy/local/infra.mjs');
+  const wasUp = (await infra.status()).ok;
   await infra.up({});
   const env = infra.readEnv();
   const stack = require('../libs/testing/src/stack.cjs');
   say('migrating databases…');
-  await stack.migrateAll(env, { onLine: (name, line) => process.env.PRASAR_VERBOSE && say(`${name}: ${line}`) });
-  return { env, stack, infra };
+  await stack.migrateAll(env, {
+    onLine: (name, line) => process.env.PRASAR_VERBOSE && say(`${name}: ${line}`),
+  });
+  return { env, stack, infra, startedInfra: !wasUp };
 }
 
 async function devToken(claims) {
-  const out = spawnSync(
-    process.execPath,
-    ['-r', '@swc-node/register', 'scripts/token.ts', ...claims],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
+  const out = spawnSync(process.execPath, ['-r', '@swc-node/register', 'scripts/token.ts', ...claims], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(`token: ${out.stderr}`);
   return out.stdout.trim();
 }
 
 async function start() {
-  const { env, stack } = await provision();
+  const { env, stack, infra, startedInfra } = await provision();
   const children = [];
   const stopAll = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   };
-  process.on('SIGINT', () => {
+  process.on('SIGINT', async () => {
     say('stopping services…');
     stopAll();
-    setTimeout(() => process.exit(0), 3000).unref();
+    await Promise.all(
+      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+    );
+    // Ctrl-C stops what this command started; infrastructure that was already running stays up.
+    if (startedInfra) {
+      say('stopping PostgreSQL and Kafka…');
+      await infra.down();
+    }
+    process.exit(0);
   });
   process.on('SIGTERM', stopAll);
   for (const service of stack.SERVICES) {
@@ -75,16 +85,22 @@ async function start() {
     await stack.waitHealthy(service.name, service.port, child);
   }
   say('seeding the demo state (Madhya Pradesh departments)…');
-  await stack.runToCompletion('scripts/seed.ts', { ...process.env, GATEWAY_URL: 'http://127.0.0.1:4000/graphql' }, {
-    onLine: (line) => say(line),
-  });
+  await stack.runToCompletion(
+    'scripts/seed.ts',
+    { ...process.env, GATEWAY_URL: 'http://127.0.0.1:4000/graphql' },
+    {
+      onLine: (line) => say(line),
+    },
+  );
   const admin = await devToken(['--role', 'IT_CELL_ADMIN', '--name', 'IT Cell Admin']);
   const editor = await devToken(['--role', 'DEPT_EDITOR', '--department', 'agriculture']);
   say('');
   say('Prasar is up. GraphQL gateway: http://127.0.0.1:4000/graphql');
   say(`IT cell admin token:\n${admin}`);
   say(`Agriculture editor token:\n${editor}`);
-  say('More tokens: npm run token -- --role DEPT_APPROVER --department agriculture. Ctrl-C stops the services.');
+  say(
+    'More tokens: npm run token -- --role DEPT_APPROVER --department agriculture. Ctrl-C stops the services.',
+  );
 }
 
 async function test() {
@@ -96,6 +112,7 @@ async function test() {
     // The module-boundary lint rule reads Nx's project graph; compute it first (no daemon in CI).
     ['project graph', ['npx', ['nx', 'show', 'projects']]],
     ['lint', ['npx', ['eslint', '.', '--max-warnings=0']]],
+    ['formatting', ['npx', ['prettier', '--check', '--log-level=warn', '.']]],
   ];
   for (const [name, [cmd, args]] of steps) {
     say(`check: ${name}`);

@@ -3,7 +3,11 @@
 import { gql, tokenFor } from '@prasar/testing';
 
 export const MP_DEPARTMENTS = [
-  { code: 'agriculture', name: 'Farmer Welfare and Agriculture Development', nameHi: 'किसान कल्याण तथा कृषि विकास विभाग' },
+  {
+    code: 'agriculture',
+    name: 'Farmer Welfare and Agriculture Development',
+    nameHi: 'किसान कल्याण तथा कृषि विकास विभाग',
+  },
   { code: 'health', name: 'Public Health and Family Welfare', nameHi: 'लोक स्वास्थ्य एवं परिवार कल्याण विभाग' },
   { code: 'school-education', name: 'School Education', nameHi: 'स्कूल शिक्षा विभाग' },
   { code: 'public-relations', name: 'Public Relations', nameHi: 'जनसंपर्क विभाग' },
@@ -18,12 +22,19 @@ async function main() {
   const token = await tokenFor({ subject: 'seed', name: 'Demo seed', roles: ['IT_CELL_ADMIN'] });
   let created = 0;
   for (const input of MP_DEPARTMENTS) {
-    const res = await gql(url, 'mutation($input: DepartmentInput!) { createDepartment(input: $input) { id } }', { input }, token);
+    const res = await gql(
+      url,
+      'mutation($input: DepartmentInput!) { createDepartment(input: $input) { id } }',
+      { input },
+      token,
+    );
     const code = res.errors?.[0]?.extensions?.code;
     if (res.errors && code !== 'CONFLICT') throw new Error(`${input.code}: ${res.errors[0].message}`);
     if (!res.errors) created += 1;
   }
-  process.stdout.write(`${created} department(s) created, ${MP_DEPARTMENTS.length - created} already there\n`);
+  process.stdout.write(
+    `${created} department(s) created, ${MP_DEPARTMENTS.length - created} already there\n`,
+  );
 }
 
 main().catch((err) => {

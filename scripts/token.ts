@@ -18,7 +18,9 @@ async function main() {
   const roles = (values.role ?? []).flatMap((r) => r.split(','));
   const bad = roles.filter((r) => !isRole(r));
   if (roles.length === 0 || bad.length) {
-    process.stderr.write(`give --role with one of the Prasar roles${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`);
+    process.stderr.write(
+      `give --role with one of the Prasar roles${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}\n`,
+    );
     process.exit(2);
   }
   if (!roles.includes('IT_CELL_ADMIN') && !values.department) {
@@ -27,7 +29,8 @@ async function main() {
   }
   const env = readInfraEnv();
   const key = JSON.parse(readFileSync(env.AUTH_DEV_PRIVATE_KEY_FILE, 'utf8'));
-  const subject = values.subject ?? `dev-${roles[0].toLowerCase()}${values.department ? `-${values.department}` : ''}`;
+  const subject =
+    values.subject ?? `dev-${roles[0].toLowerCase()}${values.department ? `-${values.department}` : ''}`;
   const token = await signDevToken(
     key,
     {

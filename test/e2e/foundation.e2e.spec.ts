@@ -19,8 +19,16 @@ describe('foundation: a content item through the gateway', () => {
   beforeAll(async () => {
     stack = await startStack({ ports: PORTS });
     admin = await tokenFor({ subject: 'it-admin', roles: ['IT_CELL_ADMIN'] });
-    agriEditor = await tokenFor({ subject: `editor-${agriCode}`, roles: ['DEPT_EDITOR'], department: agriCode });
-    healthEditor = await tokenFor({ subject: `editor-${healthCode}`, roles: ['DEPT_EDITOR'], department: healthCode });
+    agriEditor = await tokenFor({
+      subject: `editor-${agriCode}`,
+      roles: ['DEPT_EDITOR'],
+      department: agriCode,
+    });
+    healthEditor = await tokenFor({
+      subject: `editor-${healthCode}`,
+      roles: ['DEPT_EDITOR'],
+      department: healthCode,
+    });
     for (const [code, name, nameHi] of [
       [agriCode, 'Farmer Welfare and Agriculture Development', 'किसान कल्याण तथा कृषि विकास विभाग'],
       [healthCode, 'Public Health and Family Welfare', 'लोक स्वास्थ्य एवं परिवार कल्याण विभाग'],
@@ -55,22 +63,30 @@ describe('foundation: a content item through the gateway', () => {
   };
 
   it('creates and submits content, and one query reads IN_REVIEW with a PENDING approval once the event has travelled', async () => {
-    const created = await gql<{ createContent: { id: string; status: string; version: number; department: { code: string } } }>(
-      stack.gatewayUrl,
-      createMutation,
-      { d: departmentIdOf(agriCode), i: achievement },
-      agriEditor,
-    );
+    const created = await gql<{
+      createContent: { id: string; status: string; version: number; department: { code: string } };
+    }>(stack.gatewayUrl, createMutation, { d: departmentIdOf(agriCode), i: achievement }, agriEditor);
     expect(created.errors).toBeUndefined();
-    expect(created.data?.createContent).toMatchObject({ status: 'DRAFT', version: 1, department: { code: agriCode } });
+    expect(created.data?.createContent).toMatchObject({
+      status: 'DRAFT',
+      version: 1,
+      department: { code: agriCode },
+    });
     const id = created.data!.createContent.id;
 
-    const submitted = await gql(stack.gatewayUrl, 'mutation($id: ID!) { submitContent(id: $id) { status } }', { id }, agriEditor);
+    const submitted = await gql(
+      stack.gatewayUrl,
+      'mutation($id: ID!) { submitContent(id: $id) { status } }',
+      { id },
+      agriEditor,
+    );
     expect(submitted.errors).toBeUndefined();
     expect(submitted.data).toEqual({ submitContent: { status: 'IN_REVIEW' } });
 
     const read = await eventually(async () => {
-      const res = await gql<{ content: { status: string; approval: { state: string; stages: { role: string }[] } | null } }>(
+      const res = await gql<{
+        content: { status: string; approval: { state: string; stages: { role: string }[] } | null };
+      }>(
         stack.gatewayUrl,
         'query($id: ID!) { content(id: $id) { status approval { state stages { role requiredApprovals state } } } }',
         { id },
@@ -82,7 +98,10 @@ describe('foundation: a content item through the gateway', () => {
     });
     expect(read).toEqual({
       status: 'IN_REVIEW',
-      approval: { state: 'PENDING', stages: [{ role: 'DEPT_APPROVER', requiredApprovals: 1, state: 'PENDING' }] },
+      approval: {
+        state: 'PENDING',
+        stages: [{ role: 'DEPT_APPROVER', requiredApprovals: 1, state: 'PENDING' }],
+      },
     });
   });
 
@@ -93,11 +112,19 @@ describe('foundation: a content item through the gateway', () => {
   });
 
   it('refuses forged and expired tokens with UNAUTHENTICATED', async () => {
-    const expired = await tokenFor({ subject: 'late', roles: ['VIEWER'], department: agriCode, ttlSeconds: -120 });
+    const expired = await tokenFor({
+      subject: 'late',
+      roles: ['VIEWER'],
+      department: agriCode,
+      ttlSeconds: -120,
+    });
     const valid = await tokenFor({ subject: 'v', roles: ['VIEWER'], department: agriCode });
     const [header, payload, signature] = valid.split('.');
     const elevated = Buffer.from(
-      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), roles: ['IT_CELL_ADMIN'] }),
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
+        roles: ['IT_CELL_ADMIN'],
+      }),
     ).toString('base64url');
     const forged = `${header}.${elevated}.${signature}`;
     for (const token of [expired, forged, 'not-a-jwt']) {
@@ -120,12 +147,24 @@ describe('foundation: a content item through the gateway', () => {
     const missing = await gql(stack.gatewayUrl, query, { id: randomUUID() }, healthEditor);
     expect(other.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(other.data?.content ?? null).toBeNull();
-    expect(other.errors?.[0].message.replace(id, '<id>')).toBe(missing.errors?.[0].message.replace(/[0-9a-f-]{36}/, '<id>'));
+    expect(other.errors?.[0].message.replace(id, '<id>')).toBe(
+      missing.errors?.[0].message.replace(/[0-9a-f-]{36}/, '<id>'),
+    );
 
     // Nor may the other department create content in the first one or see it in its list.
-    const intrusion = await gql(stack.gatewayUrl, createMutation, { d: departmentIdOf(agriCode), i: achievement }, healthEditor);
+    const intrusion = await gql(
+      stack.gatewayUrl,
+      createMutation,
+      { d: departmentIdOf(agriCode), i: achievement },
+      healthEditor,
+    );
     expect(intrusion.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    const departments = await gql<{ departments: { code: string }[] }>(stack.gatewayUrl, '{ departments { code } }', {}, healthEditor);
+    const departments = await gql<{ departments: { code: string }[] }>(
+      stack.gatewayUrl,
+      '{ departments { code } }',
+      {},
+      healthEditor,
+    );
     expect(departments.data?.departments).toEqual([{ code: healthCode }]);
   });
 
@@ -133,7 +172,9 @@ describe('foundation: a content item through the gateway', () => {
     const db = new Client({ connectionString: readInfraEnv().DATABASE_URLS.intake });
     await db.connect();
     try {
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM contents WHERE department_id = $1', [departmentIdOf(agriCode)]);
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM contents WHERE department_id = $1', [
+        departmentIdOf(agriCode),
+      ]);
       return rows[0].n;
     } finally {
       await db.end();
@@ -158,8 +199,15 @@ describe('foundation: a content item through the gateway', () => {
       agriEditor,
     );
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const rules = (res.errors?.[0].extensions?.violations as { field: string; rule: string }[]).map((v) => `${v.field}:${v.rule}`);
-    expect(rules.sort()).toEqual(['body:REQUIRED', 'evidence:EVIDENCE_REQUIRED', 'media[0].altText:ALT_TEXT_REQUIRED', 'title:REQUIRED']);
+    const rules = (res.errors?.[0].extensions?.violations as { field: string; rule: string }[]).map(
+      (v) => `${v.field}:${v.rule}`,
+    );
+    expect(rules.sort()).toEqual([
+      'body:REQUIRED',
+      'evidence:EVIDENCE_REQUIRED',
+      'media[0].altText:ALT_TEXT_REQUIRED',
+      'title:REQUIRED',
+    ]);
     expect(await contentCount()).toBe(before);
   });
 

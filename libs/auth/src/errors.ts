@@ -1,11 +1,6 @@
 /** The contract's error codes (api-contract.graphql header). */
 export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'COMPLIANCE_VIOLATION';
+  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'COMPLIANCE_VIOLATION';
 
 export interface Violation {
   field: string;

@@ -51,7 +51,8 @@ describe('TokenVerifier', () => {
     ['garbage', async () => 'Bearer not.a.jwt'],
     [
       'forged signature',
-      async () => `Bearer ${await signDevToken(stranger.priv, { subject: 'x', roles: ['IT_CELL_ADMIN'] }, 'iss', 'aud')}`,
+      async () =>
+        `Bearer ${await signDevToken(stranger.priv, { subject: 'x', roles: ['IT_CELL_ADMIN'] }, 'iss', 'aud')}`,
     ],
     [
       'expired',
@@ -60,7 +61,8 @@ describe('TokenVerifier', () => {
     ],
     [
       'wrong audience',
-      async () => `Bearer ${await signDevToken(trusted.priv, { subject: 'x', roles: ['VIEWER'] }, 'iss', 'other')}`,
+      async () =>
+        `Bearer ${await signDevToken(trusted.priv, { subject: 'x', roles: ['VIEWER'] }, 'iss', 'other')}`,
     ],
     [
       'no known role',
@@ -76,7 +78,9 @@ describe('department scoping', () => {
   it('derives stable, distinct UUIDv5 ids', () => {
     expect(departmentIdOf('agriculture')).toBe(departmentIdOf('Agriculture'));
     expect(departmentIdOf('agriculture')).not.toBe(departmentIdOf('health'));
-    expect(departmentIdOf('health')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(departmentIdOf('health')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it('lets the IT cell see every department and others only their own', () => {
@@ -88,6 +92,8 @@ describe('department scoping', () => {
     expect(canAccessDepartment(admin, departmentIdOf('health'))).toBe(true);
     expect(departmentScope(admin)).toBeUndefined();
     expect(departmentScope(editor)).toBe(agri);
-    expect(departmentScope({ subject: 'v', name: 'v', roles: ['VIEWER'] })).toBe('00000000-0000-0000-0000-000000000000');
+    expect(departmentScope({ subject: 'v', name: 'v', roles: ['VIEWER'] })).toBe(
+      '00000000-0000-0000-0000-000000000000',
+    );
   });
 });

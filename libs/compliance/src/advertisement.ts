@@ -26,13 +26,8 @@ const HONORIFIC = /^(?:shri|sri|shrimati|smt|sushri|dr|hon'?ble|माननी�
 
 /** A person's name reduced for comparison: case, spacing, dots and leading honorifics ignored. */
 export function normalizePersonName(name: string): string {
-  let n = name
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[.,]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  for (let previous = ''; previous !== n; ) {
+  let n = name.normalize('NFKC').toLowerCase().replace(/[.,]/g, ' ').replace(/\s+/g, ' ').trim();
+  for (let previous = ''; previous !== n;) {
     previous = n;
     n = n.replace(HONORIFIC, '').trim();
   }
@@ -61,15 +56,21 @@ export function checkAdvertisementPhotographs(
   const departmentMinisters = new Set(
     allowMinister ? (context?.departmentMinisterNames ?? []).map(normalizePersonName).filter(Boolean) : [],
   );
-  const allowed = listRoles(policy.adPhotoAllowList) + (allowMinister ? " and the department's own minister" : '');
+  const allowed =
+    listRoles(policy.adPhotoAllowList) + (allowMinister ? " and the department's own minister" : '');
   content.media.forEach((media, i) => {
     media.people.forEach((person, j) => {
       if (policy.adPhotoAllowList.has(person.role)) return;
       const name = person.name.trim();
-      if (person.role === 'MINISTER' && allowMinister && departmentMinisters.has(normalizePersonName(name))) return;
-      const who = name ? `"${name}" (${ROLE_LABEL[person.role] ?? person.role})` : (ROLE_LABEL[person.role] ?? person.role);
+      if (person.role === 'MINISTER' && allowMinister && departmentMinisters.has(normalizePersonName(name)))
+        return;
+      const who = name
+        ? `"${name}" (${ROLE_LABEL[person.role] ?? person.role})`
+        : (ROLE_LABEL[person.role] ?? person.role);
       const ownMinisterNote =
-        person.role === 'MINISTER' && allowMinister ? ` ${name || 'This minister'} is not this department's minister.` : '';
+        person.role === 'MINISTER' && allowMinister
+          ? ` ${name || 'This minister'} is not this department's minister.`
+          : '';
       out.push({
         field: `media[${i}].people[${j}]`,
         rule: RULES.ADVERTISEMENT_PHOTOGRAPH,

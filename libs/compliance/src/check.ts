@@ -4,7 +4,7 @@ import { checkPlatformRules, measureText } from './platforms';
 import type { PoliticalReference, PoliticalReferenceKind } from './political';
 import { compilePolicy, type CompiledPolicy, type CompliancePolicy } from './policy';
 import { RULES } from './rules';
-import { composeVariantText, overrideOf } from './text';
+import { contentTextOnce, overrideOf, variantText } from './text';
 import type {
   ComplianceContent,
   ComplianceContext,
@@ -51,7 +51,13 @@ function decodeUrl(url: string): string {
   }
 }
 
-function scanPolitical(policy: CompiledPolicy, field: string, text: string, out: Violation[], isUrl = false): void {
+function scanPolitical(
+  policy: CompiledPolicy,
+  field: string,
+  text: string,
+  out: Violation[],
+  isUrl = false,
+): void {
   if (!text) return;
   let references = policy.findPoliticalReferences(text);
   if (isUrl) {
@@ -142,12 +148,16 @@ function checkVariant(
   target: ComplianceTarget,
   policy: CompiledPolicy,
   context: ComplianceContext | undefined,
+  contentText: () => string,
 ): VariantReport {
   const violations: Violation[] = [];
   const fieldPrefix = `variants[${target.accountId}]`;
-  const text = composeVariantText(content, target);
+  const text = variantText(target, contentText);
   const { length, maxLength } = measureText(target.platform, text);
-  checkPlatformRules({ platform: target.platform, fieldPrefix, text, length, media: content.media }, violations);
+  checkPlatformRules(
+    { platform: target.platform, fieldPrefix, text, length, media: content.media },
+    violations,
+  );
   // Composed text repeats the content's fields, whose references are reported once at content level.
   const override = overrideOf(target);
   if (override !== null) scanPolitical(policy, `${fieldPrefix}.text`, override, violations);
@@ -159,7 +169,14 @@ function checkVariant(
         'Exactly this text was already published on this account; platforms refuse or penalise repeats. ' +
         'Change the wording or write an override for this account.',
     });
-  return { accountId: target.accountId, platform: target.platform, text, weightedLength: length, maxLength, violations };
+  return {
+    accountId: target.accountId,
+    platform: target.platform,
+    text,
+    weightedLength: length,
+    maxLength,
+    violations,
+  };
 }
 
 /**
@@ -177,10 +194,11 @@ export function checkCompliance(
   const violations = checkContent(content, targets, compiled, context);
   const reported = new Set<string>();
   const variants: VariantReport[] = [];
+  const contentText = contentTextOnce(content);
   for (const target of targets) {
     if (reported.has(target.accountId)) continue;
     reported.add(target.accountId);
-    variants.push(checkVariant(content, target, compiled, context));
+    variants.push(checkVariant(content, target, compiled, context, contentText));
   }
   const ok = violations.length === 0 && variants.every((v) => v.violations.length === 0);
   return { variants, violations, ok };

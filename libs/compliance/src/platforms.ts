@@ -1,6 +1,13 @@
 import type { Violation } from '@prasar/auth';
 import { RULES } from './rules';
-import { characterCount, countHashtags, countMentions, weightedLength } from './text';
+import {
+  characterCount,
+  countAtSigns,
+  countHashSigns,
+  countHashtags,
+  countMentions,
+  weightedLength,
+} from './text';
 import type { ComplianceMedia, Platform } from './types';
 
 /** The platform limits the checks apply. */
@@ -157,14 +164,15 @@ function checkInstagram(input: PlatformCheckInput, out: Violation[]): void {
       rule: RULES.INSTAGRAM_CAPTION_TOO_LONG,
       message: `The Instagram caption has ${formatCount(input.length)} characters; the limit is ${formatCount(limits.maxCaptionLength)}.`,
     });
-  const hashtags = countHashtags(input.text);
+  // Parsing is skipped when there are not even enough # or @ signs to break the limit.
+  const hashtags = countHashSigns(input.text) > limits.maxHashtags ? countHashtags(input.text) : 0;
   if (hashtags > limits.maxHashtags)
     out.push({
       field: `${prefix}.text`,
       rule: RULES.INSTAGRAM_HASHTAG_LIMIT,
       message: `The Instagram caption has ${hashtags} hashtags; Instagram allows at most ${limits.maxHashtags}.`,
     });
-  const mentions = countMentions(input.text);
+  const mentions = countAtSigns(input.text) > limits.maxMentions ? countMentions(input.text) : 0;
   if (mentions > limits.maxMentions)
     out.push({
       field: `${prefix}.text`,

@@ -87,7 +87,7 @@ describe('political references with the default policy', () => {
     expect(found(text)).toEqual([]);
   });
 
-  it('a site named after a party is flagged by the name even when it is not the party\'s site', () => {
+  it("a site named after a party is flagged by the name even when it is not the party's site", () => {
     expect(found('my-bjp.org')).toEqual(['PARTY_NAME:BJP']);
   });
 

@@ -114,7 +114,8 @@ export class PoliticalMatcher {
         : '(?!)()',
     );
     if (termAlternatives.length) branches.push(`(?<!${WORD})(${termAlternatives.join('|')})(?!${WORD})`);
-    this.pattern = termAlternatives.length || domainAlternatives.length ? new RegExp(branches.join('|'), 'giu') : null;
+    this.pattern =
+      termAlternatives.length || domainAlternatives.length ? new RegExp(branches.join('|'), 'giu') : null;
   }
 
   /** Every distinct list entry the text mentions, in order of first appearance. */
@@ -122,24 +123,28 @@ export class PoliticalMatcher {
     if (this.pattern === null || !text) return [];
     const found = new Map<string, PoliticalReference>();
     const normalized = normalizeForMatch(text);
-    this.scan(normalized, found);
+    this.scan(this.pattern, normalized, found);
     if (CAMEL_HUMP.test(normalized)) {
       const split = splitCamelCase(normalized);
-      if (split !== normalized) this.scan(split, found);
+      if (split !== normalized) this.scan(this.pattern, split, found);
     }
-    return [...found.values()];
+    return found.size ? [...found.values()] : [];
   }
 
-  private scan(text: string, found: Map<string, PoliticalReference>): void {
-    for (const match of text.matchAll(this.pattern as RegExp)) {
+  // An exec loop on the one compiled expression: matchAll would clone the expression on every call.
+  private scan(pattern: RegExp, text: string, found: Map<string, PoliticalReference>): void {
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
       const domain = match[1];
       const matched = domain ?? match[2] ?? match[0];
-      const entry = domain !== undefined ? this.domains.get(domain.toLowerCase()) : this.terms.get(squash(matched));
+      const entry =
+        domain !== undefined ? this.domains.get(domain.toLowerCase()) : this.terms.get(squash(matched));
       const reference: PoliticalReference = entry
         ? { kind: entry.kind, term: entry.term, matched }
         : { kind: domain !== undefined ? 'DOMAIN' : 'PARTY_NAME', term: matched, matched };
       const key = `${reference.kind}\u0000${reference.term}`;
       if (!found.has(key)) found.set(key, reference);
     }
+    pattern.lastIndex = 0;
   }
 }

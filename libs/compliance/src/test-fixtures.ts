@@ -35,4 +35,9 @@ export function target(platform: Platform, overrides: Partial<ComplianceTarget> 
   return { accountId: `${platform.toLowerCase()}-1`, platform, ...overrides };
 }
 
-export const ALL_TARGETS: ComplianceTarget[] = [target('X'), target('FACEBOOK'), target('INSTAGRAM'), target('WHATSAPP')];
+export const ALL_TARGETS: ComplianceTarget[] = [
+  target('X'),
+  target('FACEBOOK'),
+  target('INSTAGRAM'),
+  target('WHATSAPP'),
+];

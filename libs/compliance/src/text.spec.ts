@@ -28,9 +28,15 @@ describe('normalizeHashtags', () => {
   it.each([
     [['MPKisan'], ['#MPKisan']],
     [['#MPKisan', 'mpkisan', ' MPKISAN '], ['#MPKisan']],
-    [['##double', '＃fullwidth'], ['#double', '#fullwidth']],
+    [
+      ['##double', '＃fullwidth'],
+      ['#double', '#fullwidth'],
+    ],
     [['', '  ', '#'], []],
-    [['किसान_कल्याण', '#किसान_कल्याण', 'MadhyaPradesh'], ['#किसान_कल्याण', '#MadhyaPradesh']],
+    [
+      ['किसान_कल्याण', '#किसान_कल्याण', 'MadhyaPradesh'],
+      ['#किसान_कल्याण', '#MadhyaPradesh'],
+    ],
   ])('%j → %j', (input, expected) => {
     expect(normalizeHashtags(input)).toEqual(expected);
   });
@@ -56,11 +62,15 @@ describe('composeVariantText', () => {
   });
 
   it('uses a non-blank override as written', () => {
-    expect(composeVariantText(c, { platform: 'X', overrideText: 'Only this\n\ntext' })).toBe('Only this\n\ntext');
+    expect(composeVariantText(c, { platform: 'X', overrideText: 'Only this\n\ntext' })).toBe(
+      'Only this\n\ntext',
+    );
   });
 
   it.each([[''], ['   '], [null], [undefined]])('ignores a blank override (%j)', (overrideText) => {
-    expect(composeVariantText(c, { platform: 'FACEBOOK', overrideText })).toBe(composeVariantText(c, { platform: 'X' }));
+    expect(composeVariantText(c, { platform: 'FACEBOOK', overrideText })).toBe(
+      composeVariantText(c, { platform: 'X' }),
+    );
   });
 
   it('writes one paragraph for WhatsApp (template parameters cannot hold line breaks)', () => {

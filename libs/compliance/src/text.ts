@@ -45,8 +45,21 @@ export function composeVariantText(
   content: Pick<ComplianceContent, 'body' | 'hashtags' | 'link'>,
   target: Pick<ComplianceTarget, 'platform' | 'overrideText'>,
 ): string {
+  return variantText(target, () => composeContentText(content));
+}
+
+/** `composeVariantText` with the content's own text computed at most once by the caller. */
+export function variantText(
+  target: Pick<ComplianceTarget, 'platform' | 'overrideText'>,
+  contentText: () => string,
+): string {
   const override = overrideOf(target);
   if (override !== null) return override;
+  const text = contentText();
+  return target.platform === 'WHATSAPP' ? text.replace(WHITESPACE_RUN, ' ') : text;
+}
+
+function composeContentText(content: Pick<ComplianceContent, 'body' | 'hashtags' | 'link'>): string {
   const bodies = content.body
     .map((b, index) => ({ order: LANGUAGE_ORDER[b.language] ?? 2, index, text: b.text.trim() }))
     .filter((b) => b.text)
@@ -57,8 +70,34 @@ export function composeVariantText(
   if (tags.length) parts.push(tags.join(' '));
   const link = content.link?.trim();
   if (link) parts.push(link);
-  const text = parts.join('\n\n');
-  return target.platform === 'WHATSAPP' ? text.replace(WHITESPACE_RUN, ' ') : text;
+  return parts.join('\n\n');
+}
+
+/** The content's own text (no override), computed on first use and then reused. */
+export function contentTextOnce(
+  content: Pick<ComplianceContent, 'body' | 'hashtags' | 'link'>,
+): () => string {
+  let text: string | undefined;
+  return () => (text ??= composeContentText(content));
+}
+
+/** How many `#` (or full-width `＃`) signs a text has: an upper bound on its hashtags. */
+export function countHashSigns(text: string): number {
+  return occurrences(text, '#', '\uFF03');
+}
+
+/** How many `@` (or full-width `＠`) signs a text has: an upper bound on its mentions. */
+export function countAtSigns(text: string): number {
+  return occurrences(text, '@', '\uFF20');
+}
+
+function occurrences(text: string, a: string, b: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === a || ch === b) n++;
+  }
+  return n;
 }
 
 /** Hashtags in a text as the platforms recognise them (twitter-text's rules). */

@@ -3,22 +3,10 @@ import type { Violation } from '@prasar/auth';
 export type Platform = 'X' | 'FACEBOOK' | 'INSTAGRAM' | 'WHATSAPP';
 export type Language = 'HI' | 'EN';
 export type ContentKind =
-  | 'ACHIEVEMENT'
-  | 'SUCCESS_STORY'
-  | 'ORDER'
-  | 'MINISTER_MESSAGE'
-  | 'SCHEME'
-  | 'EVENT'
-  | 'ADVERTISEMENT';
+  'ACHIEVEMENT' | 'SUCCESS_STORY' | 'ORDER' | 'MINISTER_MESSAGE' | 'SCHEME' | 'EVENT' | 'ADVERTISEMENT';
 export type Priority = 'NORMAL' | 'URGENT';
 export type PersonRole =
-  | 'PRESIDENT'
-  | 'PRIME_MINISTER'
-  | 'GOVERNOR'
-  | 'CHIEF_MINISTER'
-  | 'MINISTER'
-  | 'OFFICIAL'
-  | 'PUBLIC';
+  'PRESIDENT' | 'PRIME_MINISTER' | 'GOVERNOR' | 'CHIEF_MINISTER' | 'MINISTER' | 'OFFICIAL' | 'PUBLIC';
 
 export interface ComplianceBodyText {
   language: Language;

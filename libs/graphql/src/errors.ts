@@ -35,7 +35,12 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && CALLER_CODES.has(code)) {
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+      return {
+        message: formatted.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code },
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'internal error while resolving');
     return {

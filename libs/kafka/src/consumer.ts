@@ -53,7 +53,10 @@ export class EventConsumer {
   private assigned?: Promise<void>;
   private readonly maxAttempts: number;
   /** Observers for metrics and tests. */
-  onOutcome?: (outcome: Outcome, event: { id?: string; type?: string; topic: string; attempts: number }) => void;
+  onOutcome?: (
+    outcome: Outcome,
+    event: { id?: string; type?: string; topic: string; attempts: number },
+  ) => void;
 
   constructor(
     private readonly kafka: Kafka,
@@ -83,7 +86,10 @@ export class EventConsumer {
       });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -97,7 +103,10 @@ export class EventConsumer {
     if (!this.assigned) throw new Error('consumer not started');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no partitions assigned to ${this.options.groupId}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`no partitions assigned to ${this.options.groupId}`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([this.assigned, timeout]);
@@ -111,7 +120,14 @@ export class EventConsumer {
     this.consumer = undefined;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) {
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       await this.process(batch.topic, batch.partition, message, heartbeat);
@@ -122,7 +138,12 @@ export class EventConsumer {
   }
 
   /** Handles one message to a final outcome; only a broken broker connection escapes as an error. */
-  async process(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
+  async process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
     const headers = readHeaders(message.headers);
     const type = headers[HEADER.type];
     const id = headers[HEADER.id];
@@ -254,7 +275,13 @@ export class EventConsumer {
     return 'dead-lettered';
   }
 
-  private report(outcome: Outcome, id: string | undefined, type: string | undefined, topic: string, attempts: number) {
+  private report(
+    outcome: Outcome,
+    id: string | undefined,
+    type: string | undefined,
+    topic: string,
+    attempts: number,
+  ) {
     this.onOutcome?.(outcome, { id, type, topic, attempts });
   }
 }

@@ -13,7 +13,11 @@ export interface ParkedMessage {
 }
 
 /** Reads every message currently on a dead-letter topic (without committing anything). */
-export async function inspectDeadLetters(kafka: Kafka, dlqTopic: string, timeoutMs = 10_000): Promise<ParkedMessage[]> {
+export async function inspectDeadLetters(
+  kafka: Kafka,
+  dlqTopic: string,
+  timeoutMs = 10_000,
+): Promise<ParkedMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(dlqTopic);
@@ -49,8 +53,14 @@ export async function replayDeadLetters(kafka: Kafka, messages: ParkedMessage[])
   await producer.connect();
   try {
     for (const m of messages) {
-      const headers = Object.fromEntries(Object.entries(m.headers).filter(([k]) => !k.startsWith('prasar_dlq_')));
-      await producer.send({ topic: m.originalTopic, acks: -1, messages: [{ key: m.key, value: m.value, headers }] });
+      const headers = Object.fromEntries(
+        Object.entries(m.headers).filter(([k]) => !k.startsWith('prasar_dlq_')),
+      );
+      await producer.send({
+        topic: m.originalTopic,
+        acks: -1,
+        messages: [{ key: m.key, value: m.value, headers }],
+      });
     }
   } finally {
     await producer.disconnect();

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
 import pino from 'pino';
-import { ContentCreatedSchema, ContentWithdrawnSchema, TOPICS, dlqTopicOf, encodeEvent, eventTypeOf } from '@prasar/contracts';
+import {
+  ContentCreatedSchema,
+  ContentWithdrawnSchema,
+  TOPICS,
+  dlqTopicOf,
+  encodeEvent,
+  eventTypeOf,
+} from '@prasar/contracts';
 import { createServiceDataSource, migrate } from '@prasar/persistence';
 import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { createIdempotentProducer, createKafka } from './client';
@@ -26,7 +33,12 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
 
   beforeAll(async () => {
     db = await scratchDatabase('kafka_lib');
-    ds = createServiceDataSource({ service: 'kafka-test', url: db.url, entities: [], migrations: [KafkaOutboxInbox1764100000000] });
+    ds = createServiceDataSource({
+      service: 'kafka-test',
+      url: db.url,
+      entities: [],
+      migrations: [KafkaOutboxInbox1764100000000],
+    });
     await ds.initialize();
     await migrate(ds);
     await ds.query(`CREATE TABLE effects (event_id uuid, note text)`);
@@ -50,7 +62,14 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
       producer,
       ds,
       logger,
-      { groupId: `test-${randomUUID()}`, topics, maxAttempts, initialBackoffMs: 20, maxBackoffMs: 100, fromBeginning: true },
+      {
+        groupId: `test-${randomUUID()}`,
+        topics,
+        maxAttempts,
+        initialBackoffMs: 20,
+        maxBackoffMs: 100,
+        fromBeginning: true,
+      },
       () =>
         handler ??
         (async (event, em: EntityManager) => {
@@ -103,7 +122,9 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
       },
     });
     await expect(dying.relayOnce()).rejects.toThrow('killed between send and mark');
-    const [{ pending }] = await ds.query(`SELECT count(*)::int AS pending FROM prasar_outbox WHERE published_at IS NULL`);
+    const [{ pending }] = await ds.query(
+      `SELECT count(*)::int AS pending FROM prasar_outbox WHERE published_at IS NULL`,
+    );
     expect(pending).toBe(3);
 
     // The restarted relay sends the batch again and marks it.
@@ -114,9 +135,19 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     await eventually(async () => {
       // The shared topic has history from other runs: look only at this test's events.
       const mine = outcomes.filter((o) => o.id && ids.includes(o.id));
-      expect(mine.map((o) => o.outcome)).toEqual(['handled', 'handled', 'handled', 'duplicate', 'duplicate', 'duplicate']);
+      expect(mine.map((o) => o.outcome)).toEqual([
+        'handled',
+        'handled',
+        'handled',
+        'duplicate',
+        'duplicate',
+        'duplicate',
+      ]);
     });
-    const rows: { event_id: string }[] = await ds.query(`SELECT event_id FROM effects WHERE event_id = ANY($1::uuid[])`, [ids]);
+    const rows: { event_id: string }[] = await ds.query(
+      `SELECT event_id FROM effects WHERE event_id = ANY($1::uuid[])`,
+      [ids],
+    );
     expect(rows.map((r) => r.event_id).sort()).toEqual([...ids].sort());
     expect(await restarted.backlog()).toEqual({ pending: 0, oldestAgeSeconds: 0 });
   });
@@ -140,11 +171,20 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     const message = {
       key: contentId,
       value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'duplicate post' })),
-      headers: { [HEADER.id]: eventId, [HEADER.type]: eventTypeOf(ContentWithdrawnSchema), [HEADER.source]: '/test' },
+      headers: {
+        [HEADER.id]: eventId,
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+      },
     };
     await producer.send({ topic, messages: [message] });
     await producer.send({ topic, messages: [message] });
-    await eventually(async () => expect(outcomes.map((o) => [o.id, o.outcome])).toEqual([[eventId, 'handled'], [eventId, 'duplicate']]));
+    await eventually(async () =>
+      expect(outcomes.map((o) => [o.id, o.outcome])).toEqual([
+        [eventId, 'handled'],
+        [eventId, 'duplicate'],
+      ]),
+    );
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM effects WHERE event_id = $1`, [eventId]);
     expect(n).toBe(1);
   });
@@ -163,7 +203,11 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     const msg = (id: string) => ({
       key: contentId,
       value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
-      headers: { [HEADER.id]: id, [HEADER.type]: eventTypeOf(ContentWithdrawnSchema), [HEADER.source]: '/test' },
+      headers: {
+        [HEADER.id]: id,
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+      },
     });
     await producer.send({ topic, messages: [msg(poison), msg(next)] });
 
@@ -188,7 +232,11 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     await producer.send({
       topic,
       messages: [
-        { key: 'k', value: Buffer.from([0xff, 0xff, 0xff]), headers: { [HEADER.id]: randomUUID(), [HEADER.type]: eventTypeOf(ContentWithdrawnSchema) } },
+        {
+          key: 'k',
+          value: Buffer.from([0xff, 0xff, 0xff]),
+          headers: { [HEADER.id]: randomUUID(), [HEADER.type]: eventTypeOf(ContentWithdrawnSchema) },
+        },
       ],
     });
     await eventually(async () => expect(outcomes.map((o) => o.outcome)).toEqual(['dead-lettered']));

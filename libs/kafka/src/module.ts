@@ -35,7 +35,10 @@ export class EventRuntime implements OnApplicationBootstrap, OnApplicationShutdo
   readonly producer: Producer;
   readonly relay: OutboxRelay;
 
-  constructor(@Inject(KAFKA) readonly kafka: Kafka, ds: DataSource) {
+  constructor(
+    @Inject(KAFKA) readonly kafka: Kafka,
+    ds: DataSource,
+  ) {
     this.producer = createIdempotentProducer(kafka);
     this.relay = new OutboxRelay(ds, this.producer, createLogger('outbox-relay'));
   }

@@ -21,7 +21,11 @@ export class KafkaEventContext extends BaseRpcContext<[InboundEvent, EntityManag
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   private consumer?: EventConsumer;
 
-  constructor(private readonly createConsumer: (handlerFor: (type: string) => EventHandler | undefined) => EventConsumer) {
+  constructor(
+    private readonly createConsumer: (
+      handlerFor: (type: string) => EventHandler | undefined,
+    ) => EventConsumer,
+  ) {
     super();
   }
 

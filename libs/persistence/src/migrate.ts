@@ -16,9 +16,7 @@ export async function migrate(ds: DataSource): Promise<string[]> {
 }
 
 /** The body of a service's migration command: DATABASE_URL in, migrations applied, exit code out. */
-export async function runMigrationCommand(
-  options: (url: string) => ServiceDataSourceOptions,
-): Promise<void> {
+export async function runMigrationCommand(options: (url: string) => ServiceDataSourceOptions): Promise<void> {
   const { DATABASE_URL } = loadConfigOrExit({ DATABASE_URL: vars.postgresUrl() });
   const ds = createServiceDataSource(options(DATABASE_URL));
   const logger = createLogger('migrate');

@@ -54,7 +54,11 @@ export async function gql<T = Record<string, unknown>>(
 }
 
 /** Retries an assertion until it passes or the time is up (for effects that travel over Kafka). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 20_000,
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -71,7 +75,11 @@ interface StackModule {
   spawnService: (
     service: unknown,
     infra: InfraEnv,
-    opts: { ports?: Record<string, number>; onLine?: (name: string, line: string) => void; extraEnv?: Record<string, string> },
+    opts: {
+      ports?: Record<string, number>;
+      onLine?: (name: string, line: string) => void;
+      extraEnv?: Record<string, string>;
+    },
   ) => ChildProcess;
   waitHealthy: (name: string, port: number, child: ChildProcess, timeoutMs?: number) => Promise<void>;
 }
@@ -87,7 +95,10 @@ export interface RunningStack {
  * Starts the platform's processes the way `npm start` does, on the given ports, for end-to-end
  * tests. Their log lines are kept for assertions and printed if start-up fails.
  */
-export async function startStack(options: { ports: Record<string, number>; extraEnv?: Record<string, string> }): Promise<RunningStack> {
+export async function startStack(options: {
+  ports: Record<string, number>;
+  extraEnv?: Record<string, string>;
+}): Promise<RunningStack> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const stack = require('./stack.cjs') as StackModule;
   const env = readInfraEnv();

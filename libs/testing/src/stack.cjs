@@ -71,7 +71,8 @@ function spawnService(service, infra, { ports, onLine, extraEnv } = {}) {
 async function waitHealthy(name, port, child, timeoutMs = 60000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} while starting`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (res.ok) return;
@@ -100,7 +101,9 @@ function runToCompletion(entry, env, { onLine } = {}) {
       });
     }
     child.on('exit', (code) =>
-      code === 0 ? resolve(output) : reject(new Error(`${entry} exited with ${code}:\n${output.slice(-4000)}`)),
+      code === 0
+        ? resolve(output)
+        : reject(new Error(`${entry} exited with ${code}:\n${output.slice(-4000)}`)),
     );
   });
 }
@@ -112,4 +115,14 @@ async function migrateAll(infra, { onLine } = {}) {
   }
 }
 
-module.exports = { ROOT, SERVICES, MIGRATING, serviceEnv, nodeArgs, spawnService, waitHealthy, runToCompletion, migrateAll };
+module.exports = {
+  ROOT,
+  SERVICES,
+  MIGRATING,
+  serviceEnv,
+  nodeArgs,
+  spawnService,
+  waitHealthy,
+  runToCompletion,
+  migrateAll,
+};

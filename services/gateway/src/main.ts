@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const server = await createGatewayServer({
     config,
     log,
-    middleware: [(req, res, next) => (req.method === 'GET' && req.url === '/metrics' ? metrics(req, res) : next())],
+    middleware: [
+      (req, res, next) => (req.method === 'GET' && req.url === '/metrics' ? metrics(req, res) : next()),
+    ],
   });
   const host = process.env.HOST ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -32,15 +34,15 @@ async function main(): Promise<void> {
     shutdownGatewayServer(server, SHUTDOWN_GRACE_MS)
       .then(() => shutdownTelemetry())
       .then(
-      () => {
-        log.info('gateway stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'gateway shutdown failed');
-        process.exit(1);
-      },
-    );
+        () => {
+          log.info('gateway stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'gateway shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

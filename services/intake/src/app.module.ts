@@ -27,6 +27,13 @@ import { DepartmentService } from './department/department.service';
       },
     }),
   ],
-  providers: [AuditTrail, DepartmentService, DepartmentResolver, ViewerResolver, ContentService, ContentResolver],
+  providers: [
+    AuditTrail,
+    DepartmentService,
+    DepartmentResolver,
+    ViewerResolver,
+    ContentService,
+    ContentResolver,
+  ],
 })
 export class AppModule {}

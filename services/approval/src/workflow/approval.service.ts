@@ -42,7 +42,11 @@ export class ApprovalService {
       lock: { mode: 'pessimistic_write' },
     });
     for (const previous of open) {
-      await em.update(Approval, { id: previous.id }, { state: 'CANCELLED', closedAt: now, currentStage: null });
+      await em.update(
+        Approval,
+        { id: previous.id },
+        { state: 'CANCELLED', closedAt: now, currentStage: null },
+      );
       await em.update(ApprovalStage, { approvalId: previous.id, state: 'PENDING' }, { state: 'CANCELLED' });
       await this.events.publish(em, {
         schema: ApprovalCancelledSchema,

@@ -11,7 +11,10 @@ export const DEFAULT_WORKFLOW: readonly StageDefinition[] = [{ role: 'DEPT_APPRO
 export const SLA_MINUTES = { NORMAL: 4 * 60, URGENT: 30 } as const;
 
 /** The stages a submission goes through: the department's workflow plus stages its content demands. */
-export function stagesFor(snapshot: ContentSnapshot, workflow: readonly StageDefinition[] = DEFAULT_WORKFLOW) {
+export function stagesFor(
+  snapshot: ContentSnapshot,
+  workflow: readonly StageDefinition[] = DEFAULT_WORKFLOW,
+) {
   const stages = [...workflow];
   const namesMinister =
     snapshot.kind === ContentKind.MINISTER_MESSAGE ||

@@ -1,13 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 export type ContentKind =
-  | 'ACHIEVEMENT'
-  | 'SUCCESS_STORY'
-  | 'ORDER'
-  | 'MINISTER_MESSAGE'
-  | 'SCHEME'
-  | 'EVENT'
-  | 'ADVERTISEMENT';
+  'ACHIEVEMENT' | 'SUCCESS_STORY' | 'ORDER' | 'MINISTER_MESSAGE' | 'SCHEME' | 'EVENT' | 'ADVERTISEMENT';
 export type Priority = 'NORMAL' | 'URGENT';
 export type ContentStatus =
   | 'DRAFT'
@@ -23,13 +17,7 @@ export type ContentStatus =
   | 'WITHDRAWN';
 export type Language = 'HI' | 'EN';
 export type PersonRole =
-  | 'PRESIDENT'
-  | 'PRIME_MINISTER'
-  | 'GOVERNOR'
-  | 'CHIEF_MINISTER'
-  | 'MINISTER'
-  | 'OFFICIAL'
-  | 'PUBLIC';
+  'PRESIDENT' | 'PRIME_MINISTER' | 'GOVERNOR' | 'CHIEF_MINISTER' | 'MINISTER' | 'OFFICIAL' | 'PUBLIC';
 
 export interface LocalizedText {
   language: Language;

@@ -16,7 +16,14 @@ export interface ContentInputArgs {
   body: { language: Language; text: string }[];
   hashtags?: string[] | null;
   link?: string | null;
-  media?: { url: string; mimeType: string; altText: string; people?: { role: PersonRole; name: string }[] | null }[] | null;
+  media?:
+    | {
+        url: string;
+        mimeType: string;
+        altText: string;
+        people?: { role: PersonRole; name: string }[] | null;
+      }[]
+    | null;
   evidence?: { orderNumber: string; documentUrl: string } | null;
   desiredPublishAt?: Date | null;
   targetAccountIds: string[];

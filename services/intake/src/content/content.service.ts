@@ -34,7 +34,8 @@ export class ContentService {
   /** A content item the caller may see, or NOT_FOUND (the same answer whether it exists elsewhere or not). */
   async get(caller: Principal, id: string): Promise<Content> {
     const content = isUuid(id) ? await this.ds.getRepository(Content).findOneBy({ id }) : null;
-    if (!content || !canAccessDepartment(caller, content.departmentId)) throw new NotFoundError('Content', id);
+    if (!content || !canAccessDepartment(caller, content.departmentId))
+      throw new NotFoundError('Content', id);
     return content;
   }
 
@@ -50,7 +51,8 @@ export class ContentService {
     const violations = validateContentBody(input);
     return this.ds.transaction(async (em) => {
       const department = isUuid(departmentId) ? await em.findOneBy(Department, { id: departmentId }) : null;
-      if (!department || !canAccessDepartment(caller, department.id)) throw new NotFoundError('Department', departmentId);
+      if (!department || !canAccessDepartment(caller, department.id))
+        throw new NotFoundError('Department', departmentId);
       if (violations.length) throw new BadInputError('The content has problems to fix', violations);
       const now = new Date();
       const content = em.create(Content, {
@@ -103,7 +105,11 @@ export class ContentService {
       assertTransition(content.status, 'IN_REVIEW');
       if (content.targetAccountIds.length === 0) {
         throw new BadInputError('Choose at least one account to publish to', [
-          { field: 'targetAccountIds', rule: 'TARGET_REQUIRED', message: 'Choose at least one target account' },
+          {
+            field: 'targetAccountIds',
+            rule: 'TARGET_REQUIRED',
+            message: 'Choose at least one target account',
+          },
         ]);
       }
       const now = new Date();
@@ -128,7 +134,8 @@ export class ContentService {
     const content = isUuid(id)
       ? await em.findOne(Content, { where: { id }, lock: { mode: 'pessimistic_write' } })
       : null;
-    if (!content || !canAccessDepartment(caller, content.departmentId)) throw new NotFoundError('Content', id);
+    if (!content || !canAccessDepartment(caller, content.departmentId))
+      throw new NotFoundError('Content', id);
     return content;
   }
 

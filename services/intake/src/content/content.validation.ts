@@ -32,7 +32,11 @@ export function validateContentBody(c: ContentBody): Violation[] {
     if (!isHttpUrl(m.url))
       v.push({ field: `media[${i}].url`, rule: 'URL', message: 'Media must be at a public http(s) URL' });
     if (!/^(image|video)\/[\w.+-]+$/.test(m.mimeType))
-      v.push({ field: `media[${i}].mimeType`, rule: 'MEDIA_TYPE', message: 'Media must be an image or a video' });
+      v.push({
+        field: `media[${i}].mimeType`,
+        rule: 'MEDIA_TYPE',
+        message: 'Media must be an image or a video',
+      });
     if (!m.altText.trim())
       v.push({
         field: `media[${i}].altText`,
@@ -41,7 +45,11 @@ export function validateContentBody(c: ContentBody): Violation[] {
       });
     m.people.forEach((p, j) => {
       if (!p.name.trim())
-        v.push({ field: `media[${i}].people[${j}].name`, rule: 'REQUIRED', message: 'A tagged person needs a name' });
+        v.push({
+          field: `media[${i}].people[${j}].name`,
+          rule: 'REQUIRED',
+          message: 'A tagged person needs a name',
+        });
     });
   });
   if (c.kind === 'ORDER') {
@@ -55,7 +63,11 @@ export function validateContentBody(c: ContentBody): Violation[] {
       if (!c.evidence.orderNumber.trim())
         v.push({ field: 'evidence.orderNumber', rule: 'REQUIRED', message: 'The order number is required' });
       if (!isHttpUrl(c.evidence.documentUrl))
-        v.push({ field: 'evidence.documentUrl', rule: 'URL', message: 'The signed order must be at an http(s) URL' });
+        v.push({
+          field: 'evidence.documentUrl',
+          rule: 'URL',
+          message: 'The signed order must be at an http(s) URL',
+        });
     }
   }
   const targets = new Set(c.targetAccountIds);

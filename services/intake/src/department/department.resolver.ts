@@ -36,7 +36,12 @@ export class ViewerResolver {
 
   @Query('viewer')
   viewer(@Caller() caller: Principal) {
-    return { subject: caller.subject, name: caller.name, roles: caller.roles, departmentId: caller.departmentId };
+    return {
+      subject: caller.subject,
+      name: caller.name,
+      roles: caller.roles,
+      departmentId: caller.departmentId,
+    };
   }
 
   @ResolveField('department')

@@ -28,7 +28,9 @@ export class DepartmentService {
   /** The departments the caller may see: all for the IT cell, otherwise its own. */
   list(caller: Principal): Promise<Department[]> {
     const scope = departmentScope(caller);
-    return this.ds.getRepository(Department).find({ where: scope ? { id: scope } : {}, order: { code: 'ASC' } });
+    return this.ds
+      .getRepository(Department)
+      .find({ where: scope ? { id: scope } : {}, order: { code: 'ASC' } });
   }
 
   async findVisible(caller: Principal, id: string): Promise<Department | null> {
@@ -47,9 +49,14 @@ export class DepartmentService {
     const v: Violation[] = [];
     if (!/^[a-z][a-z0-9-]{1,39}$/.test(code))
       v.push({ field: 'code', rule: 'CODE', message: 'A code is 2-40 lowercase letters, digits or dashes' });
-    if (!input.name.trim()) v.push({ field: 'name', rule: 'REQUIRED', message: 'The English name is required' });
+    if (!input.name.trim())
+      v.push({ field: 'name', rule: 'REQUIRED', message: 'The English name is required' });
     if (!DEVANAGARI.test(input.nameHi))
-      v.push({ field: 'nameHi', rule: 'DEVANAGARI', message: 'The Hindi name must be written in Devanagari' });
+      v.push({
+        field: 'nameHi',
+        rule: 'DEVANAGARI',
+        message: 'The Hindi name must be written in Devanagari',
+      });
     if (v.length) throw new BadInputError('The department has problems to fix', v);
     const id = departmentIdOf(code);
     const inserted = await this.ds

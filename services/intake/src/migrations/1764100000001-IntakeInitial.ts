@@ -33,7 +33,9 @@ export class IntakeInitial1764100000001 implements MigrationInterface {
         created_at         timestamptz NOT NULL,
         updated_at         timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX contents_department_created ON contents (department_id, created_at DESC, id)`);
+    await q.query(
+      `CREATE INDEX contents_department_created ON contents (department_id, created_at DESC, id)`,
+    );
     await q.query(`
       CREATE TABLE content_versions (
         content_id    uuid NOT NULL REFERENCES contents(id),
