@@ -103,3 +103,18 @@ export async function signDevToken(
     .setExpirationTime(now + (claims.ttlSeconds ?? 8 * 3600));
   return jwt.sign(key);
 }
+
+/** The verifier options of a service, from its validated AUTH_* configuration. */
+export function verifierOptionsFrom(config: {
+  AUTH_JWKS_FILE?: string;
+  AUTH_JWKS_URL?: string;
+  AUTH_ISSUER: string;
+  AUTH_AUDIENCE: string;
+}): VerifierOptions {
+  return {
+    jwksFile: config.AUTH_JWKS_FILE,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+  };
+}

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { verifierOptionsFrom } from '@prasar/auth';
 import { TOPICS } from '@prasar/contracts';
 import { EventingModule } from '@prasar/kafka';
 import { PersistenceModule } from '@prasar/persistence';
@@ -22,12 +23,7 @@ import { SubmissionHandler } from './workflow/submission.handler';
     }),
     subgraphModule({
       schemaPath: join(__dirname, 'schema.graphql'),
-      auth: {
-        jwksFile: config.AUTH_JWKS_FILE,
-        jwksUrl: config.AUTH_JWKS_URL,
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-      },
+      auth: verifierOptionsFrom(config),
     }),
   ],
   controllers: [SubmissionHandler],

@@ -1,5 +1,5 @@
 // The gateway's HTTP server: health, request size, authentication, then the federation runtime.
-import { AuthenticationError, TokenVerifier } from '@prasar/auth';
+import { AuthenticationError, TokenVerifier, verifierOptionsFrom } from '@prasar/auth';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -73,12 +73,7 @@ function sendGraphQLError(
  */
 export async function createGatewayServer(options: GatewayServerOptions): Promise<Server> {
   const { config } = options;
-  const verifier = new TokenVerifier({
-    jwksFile: config.AUTH_JWKS_FILE,
-    jwksUrl: config.AUTH_JWKS_URL,
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-  });
+  const verifier = new TokenVerifier(verifierOptionsFrom(config));
   const engine = createEngine({
     supergraphSdl: readFileSync(config.GATEWAY_SUPERGRAPH_FILE, 'utf8'),
     subgraphUrls: subgraphUrlOverrides(config),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import { verifierOptionsFrom } from '@prasar/auth';
 import { EventingModule } from '@prasar/kafka';
 import { PersistenceModule } from '@prasar/persistence';
 import { subgraphModule } from '@prasar/graphql';
@@ -19,12 +20,7 @@ import { DepartmentService } from './department/department.service';
     EventingModule.forRoot({ service: 'intake', brokers: config.KAFKA_BROKERS }),
     subgraphModule({
       schemaPath: join(__dirname, 'schema.graphql'),
-      auth: {
-        jwksFile: config.AUTH_JWKS_FILE,
-        jwksUrl: config.AUTH_JWKS_URL,
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
-      },
+      auth: verifierOptionsFrom(config),
     }),
   ],
   providers: [

@@ -50,8 +50,6 @@ export class ApprovalService {
       await em.update(ApprovalStage, { approvalId: previous.id, state: 'PENDING' }, { state: 'CANCELLED' });
       await this.events.publish(em, {
         schema: ApprovalCancelledSchema,
-        key: previous.contentId,
-        departmentId: previous.departmentId,
         message: {
           contentId: previous.contentId,
           departmentId: previous.departmentId,
@@ -96,8 +94,6 @@ export class ApprovalService {
     await em.insert(ApprovalStage, stages);
     await this.events.publish(em, {
       schema: ApprovalOpenedSchema,
-      key: approval.contentId,
-      departmentId: approval.departmentId,
       message: {
         contentId: approval.contentId,
         departmentId: approval.departmentId,

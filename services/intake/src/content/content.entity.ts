@@ -1,8 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ContentKind, Language, PersonRole, Priority } from '@prasar/compliance';
 
-export type ContentKind =
-  'ACHIEVEMENT' | 'SUCCESS_STORY' | 'ORDER' | 'MINISTER_MESSAGE' | 'SCHEME' | 'EVENT' | 'ADVERTISEMENT';
-export type Priority = 'NORMAL' | 'URGENT';
+export type { ContentKind, Language, PersonRole, Priority };
 export type ContentStatus =
   | 'DRAFT'
   | 'IN_REVIEW'
@@ -15,9 +14,6 @@ export type ContentStatus =
   | 'PARTIALLY_PUBLISHED'
   | 'FAILED'
   | 'WITHDRAWN';
-export type Language = 'HI' | 'EN';
-export type PersonRole =
-  'PRESIDENT' | 'PRIME_MINISTER' | 'GOVERNOR' | 'CHIEF_MINISTER' | 'MINISTER' | 'OFFICIAL' | 'PUBLIC';
 
 export interface LocalizedText {
   language: Language;

@@ -84,8 +84,6 @@ export class ContentService {
       });
       await this.events.publish(em, {
         schema: ContentCreatedSchema,
-        key: content.id,
-        departmentId: content.departmentId,
         message: {
           contentId: content.id,
           departmentId: content.departmentId,
@@ -116,8 +114,6 @@ export class ContentService {
       await this.setStatus(em, content, 'IN_REVIEW', caller.subject, 'SUBMITTED', now);
       await this.events.publish(em, {
         schema: ContentSubmittedSchema,
-        key: content.id,
-        departmentId: content.departmentId,
         message: {
           contentId: content.id,
           departmentId: content.departmentId,
