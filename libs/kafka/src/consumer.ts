@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { decodeEvent, dlqTopicOf } from '@prasar/contracts';
+import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { withExtractedContext } from '@prasar/telemetry';
 import { HEADER, readHeaders } from './headers';
 import { recordInboxEvent } from './inbox';
@@ -198,6 +199,8 @@ export class EventConsumer {
               try {
                 return await this.ds.transaction(async (em) => {
                   if (!(await recordInboxEvent(em, this.options.groupId, id))) return 'duplicate' as const;
+                  // Handlers act for the platform: row-level security lets them see every department.
+                  await setTenant(em, ALL_DEPARTMENTS);
                   await handler(event, em);
                   return 'handled' as const;
                 });

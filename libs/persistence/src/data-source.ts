@@ -32,11 +32,3 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
 export function inTransaction<T>(ds: DataSource, work: (em: EntityManager) => Promise<T>): Promise<T> {
   return ds.transaction(work);
 }
-
-/**
- * Sets the tenant for the current transaction; row-level security policies read it.
- * `undefined` means state-wide (the IT cell and internal event handlers).
- */
-export async function setTenant(em: EntityManager, departmentId: string | undefined): Promise<void> {
-  await em.query(`SELECT set_config('prasar.department_id', $1, true)`, [departmentId ?? '*']);
-}

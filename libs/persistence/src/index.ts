@@ -1,4 +1,5 @@
 export * from './data-source';
 export * from './migrate';
+export * from './tenancy';
 export { DataSource, type EntityManager } from 'typeorm';
 export * from './module';

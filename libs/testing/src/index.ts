@@ -137,24 +137,39 @@ export async function startStack(options: {
   return { gatewayUrl: urls.gateway, urls, logs, stop };
 }
 
-/** A throwaway database on the local server for a library's integration test; drop() removes it. */
+/**
+ * A throwaway database on the local server for a library's integration test, owned by a fresh
+ * non-superuser role (superusers bypass row-level security); drop() removes both.
+ */
 export async function scratchDatabase(prefix: string, env: InfraEnv = readInfraEnv()) {
   const { Client } = await import('pg');
+  const { randomBytes } = await import('node:crypto');
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
+  const password = randomBytes(12).toString('hex');
   const admin = new Client({ connectionString: env.DATABASE_ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${name}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(env.DATABASE_ADMIN_URL);
   url.pathname = `/${name}`;
+  url.username = name;
+  url.password = password;
   return {
     name,
     url: url.toString(),
     async drop() {
       const c = new Client({ connectionString: env.DATABASE_ADMIN_URL });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${name}`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }
