@@ -109,6 +109,7 @@ async function test() {
     ['proto contracts (lint, breaking, generated code fresh)', ['node', ['scripts/proto.mjs', 'check']]],
     ['supergraph is fresh', ['node', ['scripts/run-ts.mjs', 'services/gateway/src/compose.ts', '--check']]],
     ['typecheck', ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']]],
+    ['build every service', ['node', ['scripts/build.mjs', '--all']]],
     // The module-boundary lint rule reads Nx's project graph; compute it first (no daemon in CI).
     ['project graph', ['npx', ['nx', 'show', 'projects']]],
     ['lint', ['npx', ['eslint', '.', '--max-warnings=0']]],
