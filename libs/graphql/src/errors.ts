@@ -14,6 +14,14 @@ const CALLER_CODES = new Set([
   'UNAUTHENTICATED',
 ]);
 
+/** The contract code an error will be answered with (bounded: safe as a metric label). */
+export function errorCodeOf(error: unknown): string {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof DomainError) return original.code;
+  const code = error instanceof GraphQLError ? error.extensions?.code : undefined;
+  return typeof code === 'string' && CALLER_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
+
 /**
  * Shapes every error a subgraph returns: domain refusals keep their contract code and violations,
  * caller mistakes keep graphql's message, anything else becomes an opaque internal error (logged

@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { TokenVerifier, type VerifierOptions } from '@prasar/auth';
 import { createLogger } from '@prasar/telemetry';
 import { createErrorFormatter } from './errors';
+import { operationMetricsPlugin } from './metrics';
 import { authenticatedContext } from './principal';
 import { DateTimeScalar } from './scalars';
 
@@ -29,7 +30,7 @@ export function subgraphModule(options: SubgraphOptions): DynamicModule {
     includeStacktraceInErrorResponses: false,
     playground: false,
     // Federated tracing would leak resolver timings to callers; we trace with OpenTelemetry instead.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), operationMetricsPlugin()],
     introspection: true,
   });
 }

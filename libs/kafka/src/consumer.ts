@@ -7,6 +7,8 @@ import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { withExtractedContext } from '@prasar/telemetry';
 import { HEADER, readHeaders } from './headers';
 import { recordInboxEvent } from './inbox';
+import { kafkaMetrics, observeConsumerLag } from './metrics';
+import { startTimer } from '@prasar/telemetry';
 
 /** A decoded event as a handler sees it. */
 export interface InboundEvent<T = unknown> {
@@ -52,6 +54,8 @@ const tracer = trace.getTracer('@prasar/kafka');
 export class EventConsumer {
   private consumer?: Consumer;
   private assigned?: Promise<void>;
+  private stopLag?: () => void;
+  private lagAdmin?: Promise<import('kafkajs').Admin>;
   private readonly maxAttempts: number;
   /** Observers for metrics and tests. */
   onOutcome?: (
@@ -87,6 +91,14 @@ export class EventConsumer {
       });
     });
     await consumer.connect();
+    this.stopLag = observeConsumerLag(this.options.groupId, this.options.topics, () => {
+      this.lagAdmin ??= (async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        return admin;
+      })();
+      return this.lagAdmin;
+    });
     await consumer.subscribe({
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
@@ -117,8 +129,12 @@ export class EventConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopLag?.();
     await this.consumer?.disconnect();
     this.consumer = undefined;
+    const admin = this.lagAdmin;
+    this.lagAdmin = undefined;
+    await (await admin)?.disconnect();
   }
 
   private async eachBatch({
@@ -176,6 +192,11 @@ export class EventConsumer {
       return this.deadLetter(topic, partition, message, headers, errorText(err), 0);
     }
 
+    const elapsed = startTimer();
+    const timed = <T>(value: T): T => {
+      kafkaMetrics().duration.record(elapsed(), { consumer_group: this.options.groupId, event_type: type });
+      return value;
+    };
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       try {
@@ -215,7 +236,7 @@ export class EventConsumer {
           ),
         );
         this.report(outcome, id, type, topic, attempt);
-        return outcome;
+        return timed(outcome);
       } catch (err) {
         lastError = err;
         this.logger.warn(
@@ -225,7 +246,9 @@ export class EventConsumer {
         if (attempt < this.maxAttempts) await this.backoff(attempt, heartbeat);
       }
     }
-    return this.deadLetter(topic, partition, message, headers, errorText(lastError), this.maxAttempts, type);
+    return timed(
+      await this.deadLetter(topic, partition, message, headers, errorText(lastError), this.maxAttempts, type),
+    );
   }
 
   private async backoff(attempt: number, heartbeat: () => Promise<void>) {
@@ -285,6 +308,11 @@ export class EventConsumer {
     topic: string,
     attempts: number,
   ) {
+    const m = kafkaMetrics();
+    // Unknown or missing types are reported as 'unknown', so the label stays bounded.
+    const eventType = type && this.handlerFor(type) ? type : 'unknown';
+    m.processed.add(1, { consumer_group: this.options.groupId, event_type: eventType, outcome });
+    if (outcome === 'dead-lettered') m.deadLettered.add(1, { consumer_group: this.options.groupId, topic });
     this.onOutcome?.(outcome, { id, type, topic, attempts });
   }
 }

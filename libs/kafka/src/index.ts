@@ -3,6 +3,7 @@ export * from './consumer';
 export * from './dlq';
 export * from './headers';
 export * from './inbox';
+export * from './metrics';
 export * from './migration';
 export * from './module';
 export * from './outbox';

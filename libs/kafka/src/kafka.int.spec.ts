@@ -12,6 +12,7 @@ import {
   eventTypeOf,
 } from '@prasar/contracts';
 import { createServiceDataSource, migrate } from '@prasar/persistence';
+import { renderMetrics } from '@prasar/telemetry';
 import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { createIdempotentProducer, createKafka } from './client';
 import { EventConsumer, type EventHandler, type Outcome } from './consumer';
@@ -224,6 +225,14 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     healed = true;
     expect(await replayDeadLetters(kafka, parked)).toBe(1);
     await eventually(async () => expect(handled).toEqual([next, poison]));
+
+    // The outcomes are visible to operators: DLQ count and per-type outcomes on /metrics.
+    const text = await renderMetrics();
+    expect(text).toMatch(
+      new RegExp(`prasar_kafka_dead_lettered_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} 1`),
+    );
+    expect(text).toMatch(/prasar_kafka_messages_processed_total\{[^}]*outcome="dead-lettered"/);
+    expect(text).toMatch(/prasar_kafka_consumer_lag\{/);
   });
 
   it('parks an undecodable message at once, without retrying', async () => {

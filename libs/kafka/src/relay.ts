@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { kafkaMetrics, observeOutboxBacklog } from './metrics';
 
 export interface RelayOptions {
   /** Rows published per round. */
@@ -33,6 +34,7 @@ const RELAY_LOCK = 0x70726173; // 'pras'
  */
 export class OutboxRelay {
   private running = false;
+  private stopBacklog?: () => void;
   private loop?: Promise<void>;
   private wake?: () => void;
 
@@ -46,11 +48,13 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopBacklog = observeOutboxBacklog(() => this.backlog());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopBacklog?.();
     this.wake?.();
     await this.loop;
   }
@@ -84,6 +88,7 @@ export class OutboxRelay {
       await em.query(`UPDATE prasar_outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
         rows.map((r) => r.seq),
       ]);
+      kafkaMetrics().outboxPublished.add(rows.length);
       return rows.length;
     });
   }
