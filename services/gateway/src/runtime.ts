@@ -8,6 +8,7 @@
 // managed service; a government-wide platform should not carry that restriction. Hive Router (Rust) is
 // the measured faster alternative: a swap replaces this file (and the token and cost limits below,
 // which it would have to provide itself).
+import { currentTraceContext } from '@prasar/telemetry';
 import {
   createGatewayRuntime,
   Logger,
@@ -131,7 +132,9 @@ export function createEngine(options: EngineOptions): GraphQLEngine {
           const value = request.headers.get(name);
           if (value !== null) headers[name] = value;
         }
-        return headers;
+        // The gateway's own span is the parent of each subgraph call (one trace per journey);
+        // without an active span the caller's trace context passes through unchanged.
+        return { ...headers, ...currentTraceContext() };
       },
     },
     ...(options.upstreamTimeoutMs > 0 ? { upstreamTimeout: options.upstreamTimeoutMs } : {}),
