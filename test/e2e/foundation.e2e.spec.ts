@@ -4,7 +4,7 @@ import { departmentIdOf } from '@prasar/auth';
 import { Client } from 'pg';
 import { eventually, gql, readInfraEnv, startStack, tokenFor, type RunningStack } from '@prasar/testing';
 
-const PORTS = { intake: 45101, approval: 45102, gateway: 45000 };
+const PORTS = { intake: 45101, approval: 45102, scheduler: 45103, gateway: 45000 };
 
 describe('foundation: a content item through the gateway', () => {
   let stack: RunningStack;

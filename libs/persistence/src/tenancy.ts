@@ -19,7 +19,11 @@ export async function setTenant(em: EntityManager, departmentId: string): Promis
  * Runs work in a transaction that sees only what the caller may see: their own department, or
  * every department for the IT cell. The checks in code come first; this is the net beneath them.
  */
-export function asCaller<T>(ds: DataSource, caller: Principal, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export function asCaller<T>(
+  ds: DataSource,
+  caller: Principal,
+  work: (em: EntityManager) => Promise<T>,
+): Promise<T> {
   return ds.transaction(async (em) => {
     await setTenant(em, departmentScope(caller) ?? ALL_DEPARTMENTS);
     return work(em);
@@ -38,7 +42,11 @@ export function asPlatform<T>(ds: DataSource, work: (em: EntityManager) => Promi
  * Migration step: turns on row-level security for a tenant table, forced even for the owning role
  * the service connects as, keyed by the transaction's tenant setting.
  */
-export async function enableTenantIsolation(q: QueryRunner, table: string, column = 'department_id'): Promise<void> {
+export async function enableTenantIsolation(
+  q: QueryRunner,
+  table: string,
+  column = 'department_id',
+): Promise<void> {
   await q.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
   await q.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
   await q.query(

@@ -117,6 +117,8 @@ export async function startStack(options: {
       ),
     );
   };
+  const missing = stack.SERVICES.filter((s) => options.ports[s.name] === undefined).map((s) => s.name);
+  if (missing.length) throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
   try {
     for (const service of stack.SERVICES) {
       const child = stack.spawnService(service, env, {

@@ -9,6 +9,7 @@ const ROOT = join(__dirname, '..', '..', '..');
 const SERVICES = [
   { name: 'intake', entry: 'services/intake/src/main.ts', port: 4101, db: 'intake' },
   { name: 'approval', entry: 'services/approval/src/main.ts', port: 4102, db: 'approval' },
+  { name: 'scheduler', entry: 'services/scheduler/src/main.ts', port: 4103, db: 'scheduler' },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
 ];
 

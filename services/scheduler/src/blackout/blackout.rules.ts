@@ -1,0 +1,38 @@
+/** The region name that makes a window state-wide. */
+export const STATE_WIDE = 'STATE';
+
+/**
+ * Kinds held during a Model Code of Conduct window (DOMAIN.md): publicity at public expense.
+ * Orders, success stories and events go on; so does anything URGENT (public safety).
+ */
+export const HELD_KINDS: readonly string[] = ['ACHIEVEMENT', 'SCHEME', 'ADVERTISEMENT', 'MINISTER_MESSAGE'];
+
+export interface WindowLike {
+  regions: string[];
+  startsAt: Date;
+  endsAt: Date;
+  endedAt: Date | null;
+}
+
+/** Whether a window is in force at an instant. */
+export function isActive(w: WindowLike, at: Date): boolean {
+  return (
+    w.startsAt.getTime() <= at.getTime() &&
+    at.getTime() < w.endsAt.getTime() &&
+    (!w.endedAt || w.endedAt > at)
+  );
+}
+
+/** Whether a window covers a department: state-wide, or one of the department's regions. */
+export function covers(w: WindowLike, departmentRegions: readonly string[]): boolean {
+  return w.regions.includes(STATE_WIDE) || departmentRegions.some((r) => w.regions.includes(r));
+}
+
+/** Whether a post of this kind and priority is held by the window for this department. */
+export function holds(
+  w: WindowLike,
+  post: { kind: string; priority: string },
+  departmentRegions: readonly string[],
+): boolean {
+  return HELD_KINDS.includes(post.kind) && post.priority !== 'URGENT' && covers(w, departmentRegions);
+}
