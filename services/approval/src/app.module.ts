@@ -6,11 +6,16 @@ import { EventingModule } from '@prasar/kafka';
 import { PersistenceModule } from '@prasar/persistence';
 import { subgraphModule } from '@prasar/graphql';
 import { TelemetryModule } from '@prasar/telemetry';
+import { ApprovalResolver, ContentApprovalResolver } from './approval/approval.resolver';
+import { ApprovalService } from './approval/approval.service';
+import { ContentEventsHandler } from './approval/content-events.handler';
+import { DecisionService } from './approval/decision.service';
+import { InboxService } from './approval/inbox.service';
 import { config } from './config';
 import { approvalDataSourceOptions } from './data-source';
-import { ApprovalResolver, ContentApprovalResolver } from './workflow/approval.resolver';
-import { ApprovalService } from './workflow/approval.service';
-import { SubmissionHandler } from './workflow/submission.handler';
+import { ESCALATION_OPTIONS, EscalationPoller } from './sla/escalation.poller';
+import { WorkflowResolver } from './workflow/workflow.resolver';
+import { WorkflowService } from './workflow/workflow.service';
 
 @Module({
   imports: [
@@ -26,7 +31,17 @@ import { SubmissionHandler } from './workflow/submission.handler';
       auth: verifierOptionsFrom(config),
     }),
   ],
-  controllers: [SubmissionHandler],
-  providers: [ApprovalService, ContentApprovalResolver, ApprovalResolver],
+  controllers: [ContentEventsHandler],
+  providers: [
+    WorkflowService,
+    WorkflowResolver,
+    ApprovalService,
+    DecisionService,
+    InboxService,
+    ContentApprovalResolver,
+    ApprovalResolver,
+    EscalationPoller,
+    { provide: ESCALATION_OPTIONS, useValue: { intervalMs: config.APPROVAL_SLA_POLL_MS } },
+  ],
 })
 export class AppModule {}

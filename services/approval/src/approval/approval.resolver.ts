@@ -1,8 +1,10 @@
-import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { Principal } from '@prasar/auth';
 import { Caller } from '@prasar/graphql';
-import type { Approval } from './approval.entity';
+import type { Approval, DecisionKind } from './approval.entity';
 import { ApprovalService } from './approval.service';
+import { DecisionService } from './decision.service';
+import { InboxService, type ContentConnection } from './inbox.service';
 
 /** Approval's contribution to the Content entity owned by intake. */
 @Resolver('Content')
@@ -17,7 +19,30 @@ export class ContentApprovalResolver {
 
 @Resolver('Approval')
 export class ApprovalResolver {
-  constructor(private readonly approvals: ApprovalService) {}
+  constructor(
+    private readonly approvals: ApprovalService,
+    private readonly decisions: DecisionService,
+    private readonly inboxes: InboxService,
+  ) {}
+
+  @Query('approvalInbox')
+  approvalInbox(
+    @Caller() caller: Principal,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+  ): Promise<ContentConnection> {
+    return this.inboxes.inbox(caller, first ?? undefined, after);
+  }
+
+  @Mutation('decide')
+  decide(
+    @Caller() caller: Principal,
+    @Args('contentId') contentId: string,
+    @Args('decision') decision: DecisionKind,
+    @Args('comment') comment: string | null,
+  ): Promise<Approval> {
+    return this.decisions.decide(caller, contentId, decision, comment);
+  }
 
   @ResolveField('content')
   content(@Parent() approval: Approval) {
@@ -25,8 +50,16 @@ export class ApprovalResolver {
   }
 
   @ResolveField('stages')
-  async stages(@Parent() approval: Approval) {
-    const stages = await this.approvals.stages(approval.id);
-    return stages.map((s) => ({ ...s, decisions: [] }));
+  async stages(@Caller() caller: Principal, @Parent() approval: Approval) {
+    const stages = await this.approvals.stages(caller, approval.id);
+    return stages.map((s) => ({
+      ...s,
+      decisions: s.decisions.map((d) => ({
+        by: d.decidedBy,
+        decision: d.decision,
+        comment: d.comment,
+        at: d.decidedAt,
+      })),
+    }));
   }
 }

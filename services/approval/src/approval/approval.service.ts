@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { toJson, type MessageInitShape } from '@bufbuild/protobuf';
 import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { canAccessDepartment, type Principal } from '@prasar/auth';
 import {
@@ -8,24 +9,37 @@ import {
   ApprovalOpenedSchema,
   CancelReason,
   ContentKind,
+  ContentSnapshotSchema,
+  Priority,
+  type ActorSchema,
   type ContentSubmitted,
+  type ContentWithdrawn,
 } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
-import { Approval, ApprovalStage } from './approval.entity';
-import { stagesFor } from './workflow.rules';
+import { asCaller } from '@prasar/persistence';
+import { isUuid } from '../ids';
+import { WorkflowService } from '../workflow/workflow.service';
+import { stagesFor } from '../workflow/workflow.rules';
+import { Approval, ApprovalDecision, ApprovalStage } from './approval.entity';
 
-const MINUTE = 60_000;
+export const MINUTE = 60_000;
 
+/** A stage as the API shows it: with the decisions taken on it. */
+export type StageWithDecisions = ApprovalStage & { decisions: ApprovalDecision[] };
+
+/** Opens, cancels and reads approvals; decisions are DecisionService's. */
 @Injectable()
 export class ApprovalService {
   constructor(
     private readonly ds: DataSource,
     private readonly events: EventPublisher,
+    private readonly workflows: WorkflowService,
   ) {}
 
   /**
-   * A submission opens a pending approval on that version; an open approval of an earlier
-   * version is cancelled as superseded (resubmission restarts the workflow).
+   * A submission opens a pending approval on that version with the department's workflow plus the
+   * stages the content demands; a pending approval of an earlier version is cancelled as superseded
+   * (resubmission restarts the workflow). Runs in the event handler's (platform) transaction.
    */
   async open(em: EntityManager, submitted: ContentSubmitted, now = new Date()): Promise<Approval | null> {
     const snapshot = submitted.snapshot;
@@ -37,31 +51,9 @@ export class ApprovalService {
     });
     if (existing) return null;
 
-    const open = await em.find(Approval, {
-      where: { contentId: submitted.contentId, state: In(['PENDING', 'CHANGES_REQUESTED']) },
-      lock: { mode: 'pessimistic_write' },
-    });
-    for (const previous of open) {
-      await em.update(
-        Approval,
-        { id: previous.id },
-        { state: 'CANCELLED', closedAt: now, currentStage: null },
-      );
-      await em.update(ApprovalStage, { approvalId: previous.id, state: 'PENDING' }, { state: 'CANCELLED' });
-      await this.events.publish(em, {
-        schema: ApprovalCancelledSchema,
-        message: {
-          contentId: previous.contentId,
-          departmentId: previous.departmentId,
-          approvalId: previous.id,
-          contentVersion: previous.contentVersion,
-          reason: CancelReason.SUPERSEDED,
-          actor: submitted.actor,
-        },
-      });
-    }
+    await this.cancelPending(em, submitted.contentId, CancelReason.SUPERSEDED, submitted.actor, now);
 
-    const definitions = stagesFor(snapshot);
+    const definitions = stagesFor(snapshot, await this.workflows.forDepartment(em, submitted.departmentId));
     const approval = em.create(Approval, {
       id: randomUUID(),
       contentId: submitted.contentId,
@@ -70,7 +62,10 @@ export class ApprovalService {
       state: 'PENDING',
       currentStage: 0,
       contentKind: ContentKind[snapshot.kind],
+      priority: snapshot.priority === Priority.URGENT ? 'URGENT' : 'NORMAL',
+      author: snapshot.createdBy?.subject ?? '',
       submittedBy: submitted.actor?.subject ?? '',
+      snapshot: toJson(ContentSnapshotSchema, snapshot) as object,
       openedAt: now,
       closedAt: null,
     });
@@ -89,6 +84,8 @@ export class ApprovalService {
         state: 'PENDING',
         slaMinutes: d.slaMinutes,
         dueAt: new Date(due),
+        escalatedAt: null,
+        completedAt: null,
       });
     });
     await em.insert(ApprovalStage, stages);
@@ -103,7 +100,8 @@ export class ApprovalService {
           role: s.role,
           requiredApprovals: s.requiredApprovals,
           sla: durationFromMs(s.slaMinutes * MINUTE),
-          dueAt: timestampFromDate(s.dueAt as Date),
+          // The contract: only the active stage has a due time.
+          dueAt: s.index === 0 ? timestampFromDate(s.dueAt as Date) : undefined,
         })),
         openedAt: timestampFromDate(now),
       },
@@ -111,15 +109,63 @@ export class ApprovalService {
     return approval;
   }
 
+  /** A withdrawn content item needs no decision any more: its pending approval is cancelled. */
+  async withdraw(em: EntityManager, withdrawn: ContentWithdrawn, now = new Date()): Promise<Approval[]> {
+    return this.cancelPending(em, withdrawn.contentId, CancelReason.WITHDRAWN, withdrawn.actor, now);
+  }
+
+  private async cancelPending(
+    em: EntityManager,
+    contentId: string,
+    reason: CancelReason,
+    actor: MessageInitShape<typeof ActorSchema> | undefined,
+    now: Date,
+  ): Promise<Approval[]> {
+    const pending = await em.find(Approval, {
+      where: { contentId, state: 'PENDING' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    for (const previous of pending) {
+      await em.update(
+        Approval,
+        { id: previous.id },
+        { state: 'CANCELLED', closedAt: now, currentStage: null },
+      );
+      await em.update(
+        ApprovalStage,
+        { approvalId: previous.id, state: 'PENDING' },
+        { state: 'CANCELLED', completedAt: now },
+      );
+      await this.events.publish(em, {
+        schema: ApprovalCancelledSchema,
+        message: {
+          contentId: previous.contentId,
+          departmentId: previous.departmentId,
+          approvalId: previous.id,
+          contentVersion: previous.contentVersion,
+          reason,
+          actor,
+        },
+      });
+    }
+    return pending;
+  }
+
   /** The latest approval of a content item, if the caller may see its department. */
   async latestFor(caller: Principal, contentId: string): Promise<Approval | null> {
-    const approval = await this.ds
-      .getRepository(Approval)
-      .findOne({ where: { contentId }, order: { openedAt: 'DESC' } });
+    if (!isUuid(contentId)) return null;
+    const approval = await asCaller(this.ds, caller, (em) =>
+      em.findOne(Approval, { where: { contentId }, order: { openedAt: 'DESC' } }),
+    );
     return approval && canAccessDepartment(caller, approval.departmentId) ? approval : null;
   }
 
-  stages(approvalId: string): Promise<ApprovalStage[]> {
-    return this.ds.getRepository(ApprovalStage).find({ where: { approvalId }, order: { index: 'ASC' } });
+  /** An approval's stages in order, each with its decisions in the order they were taken. */
+  stages(caller: Principal, approvalId: string): Promise<StageWithDecisions[]> {
+    return asCaller(this.ds, caller, async (em) => {
+      const stages = await em.find(ApprovalStage, { where: { approvalId }, order: { index: 'ASC' } });
+      const decisions = await em.find(ApprovalDecision, { where: { approvalId }, order: { seq: 'ASC' } });
+      return stages.map((s) => ({ ...s, decisions: decisions.filter((d) => d.stageIndex === s.index) }));
+    });
   }
 }

@@ -1,16 +1,27 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { ContentSubmittedSchema, eventTypeOf, type ContentSubmitted } from '@prasar/contracts';
+import {
+  ContentSubmittedSchema,
+  ContentWithdrawnSchema,
+  eventTypeOf,
+  type ContentSubmitted,
+  type ContentWithdrawn,
+} from '@prasar/contracts';
 import type { KafkaEventContext } from '@prasar/kafka';
 import { ApprovalService } from './approval.service';
 
-/** Events from intake that start or stop approval work. */
+/** Events from intake that start or stop approval work (each in the consumer's platform transaction). */
 @Controller()
-export class SubmissionHandler {
+export class ContentEventsHandler {
   constructor(private readonly approvals: ApprovalService) {}
 
   @EventPattern(eventTypeOf(ContentSubmittedSchema))
   async onSubmitted(@Payload() event: ContentSubmitted, @Ctx() ctx: KafkaEventContext): Promise<void> {
     await this.approvals.open(ctx.manager, event);
+  }
+
+  @EventPattern(eventTypeOf(ContentWithdrawnSchema))
+  async onWithdrawn(@Payload() event: ContentWithdrawn, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.approvals.withdraw(ctx.manager, event);
   }
 }

@@ -1,0 +1,16 @@
+import { createCounter, createDurationHistogram, TURNAROUND_BUCKETS_SECONDS } from '@prasar/telemetry';
+
+// Labels are closed sets: a stage role, a priority, an outcome. Never a department or content id.
+
+/** Current stages that passed their due time (each escalated once). */
+export const slaBreaches = createCounter<{ role: string; priority: string }>(
+  'prasar_approval_sla_breaches',
+  'Approval stages escalated because they passed their due time',
+);
+
+/** From a submission's approval opening to its final decision. */
+export const approvalTurnaround = createDurationHistogram<{ outcome: string; priority: string }>(
+  'prasar_approval_turnaround',
+  'Time from submission to the final approval decision',
+  TURNAROUND_BUCKETS_SECONDS,
+);
