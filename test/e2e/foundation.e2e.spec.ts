@@ -2,9 +2,24 @@
 import { randomUUID } from 'node:crypto';
 import { departmentIdOf } from '@prasar/auth';
 import { Client } from 'pg';
-import { eventually, gql, readInfraEnv, startStack, tokenFor, type RunningStack } from '@prasar/testing';
+import {
+  eventually,
+  gql,
+  portsFor,
+  readInfraEnv,
+  startStack,
+  tokenFor,
+  type RunningStack,
+} from '@prasar/testing';
+import { announceAccount } from './support';
 
-const PORTS = { intake: 45101, approval: 45102, scheduler: 45103, gateway: 45000 };
+const PORTS = {
+  'platform-sim': 45900,
+  intake: 45101,
+  approval: 45102,
+  scheduler: 45103,
+  gateway: 45000,
+};
 
 describe('foundation: a content item through the gateway', () => {
   let stack: RunningStack;
@@ -41,6 +56,17 @@ describe('foundation: a content item through the gateway', () => {
       );
       expect(res.errors).toBeUndefined();
     }
+    await announceAccount(`x-${agriCode}`, departmentIdOf(agriCode), '@mp_agri');
+    // Intake learns the account from the event; wait until it accepts it as a target.
+    await eventually(async () => {
+      const res = await gql(
+        stack.gatewayUrl,
+        'query($d: ID!, $i: ContentInput!) { validateContent(departmentId: $d, input: $i) { platform } }',
+        { d: departmentIdOf(agriCode), i: achievement },
+        agriEditor,
+      );
+      expect(res.errors).toBeUndefined();
+    }, 30_000);
   }, 120_000);
 
   afterAll(async () => {
@@ -59,7 +85,7 @@ describe('foundation: a content item through the gateway', () => {
       { language: 'EN', text: 'Madhya Pradesh procured 10 million tonnes of wheat 🌾' },
     ],
     hashtags: ['#MPKisan', 'किसान'],
-    targetAccountIds: ['x-agriculture'],
+    targetAccountIds: [`x-${agriCode}`],
   };
 
   it('creates and submits content, and one query reads IN_REVIEW with a PENDING approval once the event has travelled', async () => {
@@ -193,7 +219,7 @@ describe('foundation: a content item through the gateway', () => {
           title: ' ',
           body: [{ language: 'HI', text: '' }],
           media: [{ url: 'https://img.mp.gov.in/a.jpg', mimeType: 'image/jpeg', altText: '' }],
-          targetAccountIds: ['x-agriculture'],
+          targetAccountIds: [`x-${agriCode}`],
         },
       },
       agriEditor,

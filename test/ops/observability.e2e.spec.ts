@@ -11,7 +11,13 @@ import { departmentIdOf } from '@prasar/auth';
 import { eventually, gql, startStack, tokenFor, type RunningStack } from '@prasar/testing';
 import { DASHBOARDS } from '../../deploy/grafana/dashboards';
 
-const PORTS = { intake: 47101, approval: 47102, scheduler: 47103, gateway: 47000 };
+const PORTS = {
+  'platform-sim': 47900,
+  intake: 47101,
+  approval: 47102,
+  scheduler: 47103,
+  gateway: 47000,
+};
 const PROMETHEUS_PORT = 47090;
 
 interface ReceivedSpan {

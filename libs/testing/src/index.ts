@@ -4,6 +4,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { signDevToken, type DevTokenClaims } from '@prasar/auth';
 
+export * from './platform-sim';
+
 /** What `npm run infra:up` wrote: brokers, database URLs, the dev JWT key pair. */
 export interface InfraEnv {
   KAFKA_BROKERS: string;
@@ -71,7 +73,8 @@ export async function eventually<T>(
 }
 
 interface StackModule {
-  SERVICES: { name: string; entry: string; port: number; db?: string }[];
+  SERVICES: { name: string; entry: string; port: number; db?: string; graphql?: boolean }[];
+  serviceUrl: (service: { name: string; graphql?: boolean }, port: number) => string;
   spawnService: (
     service: unknown,
     infra: InfraEnv,
@@ -84,8 +87,19 @@ interface StackModule {
   waitHealthy: (name: string, port: number, child: ChildProcess, timeoutMs?: number) => Promise<void>;
 }
 
+/**
+ * Ports for every service of the stack, offset from `base` the way the defaults are offset from
+ * 4000 (gateway = base, intake = base + 101, ...), so parallel e2e suites never collide.
+ */
+export function portsFor(base: number): Record<string, number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stack = require('./stack.cjs') as StackModule;
+  return Object.fromEntries(stack.SERVICES.map((s) => [s.name, base + (s.port - 4000)]));
+}
+
 export interface RunningStack {
   gatewayUrl: string;
+  /** Each service's URL: `/graphql` for the GraphQL services, the base URL for platform-sim. */
   urls: Record<string, string>;
   logs: string[];
   stop(): Promise<void>;
@@ -118,7 +132,8 @@ export async function startStack(options: {
     );
   };
   const missing = stack.SERVICES.filter((s) => options.ports[s.name] === undefined).map((s) => s.name);
-  if (missing.length) throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
+  if (missing.length)
+    throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
   try {
     for (const service of stack.SERVICES) {
       const child = stack.spawnService(service, env, {
@@ -134,7 +149,7 @@ export async function startStack(options: {
     throw new Error(`${(err as Error).message}\n--- service output ---\n${logs.slice(-60).join('\n')}`);
   }
   const urls = Object.fromEntries(
-    Object.entries(options.ports).map(([name, port]) => [name, `http://127.0.0.1:${port}/graphql`]),
+    stack.SERVICES.map((s) => [s.name, stack.serviceUrl(s, options.ports[s.name])]),
   );
   return { gatewayUrl: urls.gateway, urls, logs, stop };
 }

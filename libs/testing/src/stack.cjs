@@ -5,8 +5,27 @@ const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-/** Every process of the platform, in start order. `db` names its database in env.json. */
+/** The platform simulator's control-API token for local runs and tests (SIM_ADMIN_TOKEN overrides it). */
+const SIM_DEV_ADMIN_TOKEN = 'prasar-dev-platform-sim';
+
+/** The simulator's admin token: SIM_ADMIN_TOKEN when set, else the development value. */
+function simAdminToken() {
+  return process.env.SIM_ADMIN_TOKEN || SIM_DEV_ADMIN_TOKEN;
+}
+
+/**
+ * Every process of the platform, in start order. `db` names its database in env.json; `graphql:
+ * false` marks a service without a /graphql endpoint; `env` adds variables of its own. The
+ * simulator starts first: the publisher calls it.
+ */
 const SERVICES = [
+  {
+    name: 'platform-sim',
+    entry: 'services/platform-sim/src/main.ts',
+    port: 4900,
+    graphql: false,
+    env: () => ({ SIM_ADMIN_TOKEN: simAdminToken() }),
+  },
   { name: 'intake', entry: 'services/intake/src/main.ts', port: 4101, db: 'intake' },
   { name: 'approval', entry: 'services/approval/src/main.ts', port: 4102, db: 'approval' },
   { name: 'scheduler', entry: 'services/scheduler/src/main.ts', port: 4103, db: 'scheduler' },
@@ -19,6 +38,11 @@ const MIGRATING = SERVICES.filter((s) => s.db).map((s) => ({
   entry: `services/${s.name}/src/migrate.ts`,
   db: s.db,
 }));
+
+/** Where a service answers: its /graphql endpoint, or its base URL (platform-sim). */
+function serviceUrl(service, port) {
+  return `http://127.0.0.1:${port}${service.graphql === false ? '' : '/graphql'}`;
+}
 
 /** The environment of one process, from the infrastructure's env.json and the chosen ports. */
 function serviceEnv(service, infra, ports = {}) {
@@ -35,7 +59,10 @@ function serviceEnv(service, infra, ports = {}) {
   if (infra.AUTH_JWKS_URL) env.AUTH_JWKS_URL = infra.AUTH_JWKS_URL;
   else env.AUTH_JWKS_FILE = infra.AUTH_JWKS_FILE;
   if (service.db) env.DATABASE_URL = infra.DATABASE_URLS[service.db];
-  for (const s of SERVICES) env[`${s.name.toUpperCase()}_URL`] = `http://127.0.0.1:${portOf(s.name)}/graphql`;
+  // INTAKE_URL, …, PLATFORM_SIM_URL (the base URL the publisher's adapters are pointed at locally).
+  for (const s of SERVICES)
+    env[`${s.name.toUpperCase().replace(/-/g, '_')}_URL`] = serviceUrl(s, portOf(s.name));
+  if (service.env) Object.assign(env, service.env());
   return env;
 }
 
@@ -118,7 +145,10 @@ async function migrateAll(infra, { onLine } = {}) {
 
 module.exports = {
   ROOT,
+  SIM_DEV_ADMIN_TOKEN,
+  simAdminToken,
   SERVICES,
+  serviceUrl,
   MIGRATING,
   serviceEnv,
   nodeArgs,

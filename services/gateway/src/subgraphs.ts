@@ -28,6 +28,12 @@ export const subgraphs = [
     defaultUrl: 'http://127.0.0.1:4102/graphql',
     urlEnv: 'APPROVAL_URL',
   },
+  {
+    name: 'scheduler',
+    sdlPath: `${services}/scheduler/src/schema.graphql`,
+    defaultUrl: 'http://127.0.0.1:4103/graphql',
+    urlEnv: 'SCHEDULER_URL',
+  },
 ] as const satisfies readonly Subgraph[];
 
 /** 'intake' | 'approval' | ... */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { asPlatform } from '@prasar/persistence';
 import type { ContentStatus } from '../content/content.entity';
 import { AuditEntry } from './audit-entry.entity';
 
@@ -60,14 +61,16 @@ export class AuditTrail {
     return em.save(entry);
   }
 
-  history(contentId: string): Promise<AuditEntry[]> {
-    return this.ds.getRepository(AuditEntry).find({ where: { contentId }, order: { seq: 'ASC' } });
+  /** The entries of a content item, oldest first, as the transaction's tenant may see them. */
+  history(em: EntityManager, contentId: string): Promise<AuditEntry[]> {
+    return em.find(AuditEntry, { where: { contentId }, order: { seq: 'ASC' } });
   }
 
-  /** Recomputes the chain; returns the first entry whose hash does not match, if any. */
+  /** Recomputes the chain (as the platform); returns the first entry whose hash does not match, if any. */
   async verify(contentId: string): Promise<{ intact: boolean; brokenAt?: string }> {
+    const entries = await asPlatform(this.ds, (em) => this.history(em, contentId));
     let prev = GENESIS;
-    for (const e of await this.history(contentId)) {
+    for (const e of entries) {
       if (e.prevHash !== prev || entryHash(prev, e) !== e.hash) return { intact: false, brokenAt: e.seq };
       prev = e.hash;
     }

@@ -74,6 +74,13 @@ export class Content implements ContentBody {
   @Column({ type: 'text', name: 'created_by' }) createdBy!: string;
   @Column({ type: 'timestamptz', name: 'created_at' }) createdAt!: Date;
   @Column({ type: 'timestamptz', name: 'updated_at' }) updatedAt!: Date;
+  /** Title and body texts, NFC and lower case, for `contents(filter: { search })` (never selected). */
+  @Column({ type: 'text', name: 'search_text', select: false }) searchText?: string;
+}
+
+/** The text `contents(filter: { search })` matches: title and every body text, NFC, lower case. */
+export function searchTextOf(body: Pick<ContentBody, 'title' | 'body'>): string {
+  return [body.title, ...body.body.map((b) => b.text)].join('\n').normalize('NFC').toLowerCase();
 }
 
 /** Every version of a content item, kept forever (government record). */

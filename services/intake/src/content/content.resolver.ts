@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Args, Mutation, Parent, Query, ResolveField, ResolveReference, Resolver } from '@nestjs/graphql';
-import type { Principal } from '@prasar/auth';
+import { NotFoundError, type Principal } from '@prasar/auth';
 import { Caller } from '@prasar/graphql';
-import { AuditTrail } from '../audit/audit.service';
 import { DepartmentService } from '../department/department.service';
 import type { Department } from '../department/department.entity';
 import type { Content, ContentBody, ContentKind, Language, PersonRole, Priority } from './content.entity';
-import { ContentService } from './content.service';
+import { ContentListing, type ContentConnection, type ContentFilterArgs } from './content.listing';
+import { ContentService, type PlatformVariantView } from './content.service';
 
 /** ContentInput as GraphQL delivers it (defaults applied by the schema). */
 export interface ContentInputArgs {
@@ -59,13 +59,32 @@ export function toContentBody(input: ContentInputArgs): ContentBody {
 export class ContentResolver {
   constructor(
     private readonly contents: ContentService,
+    private readonly listing: ContentListing,
     private readonly departments: DepartmentService,
-    private readonly audit: AuditTrail,
   ) {}
 
   @Query('content')
   content(@Caller() caller: Principal, @Args('id') id: string): Promise<Content> {
     return this.contents.get(caller, id);
+  }
+
+  @Query('contents')
+  contentsList(
+    @Caller() caller: Principal,
+    @Args('filter') filter: ContentFilterArgs | null,
+    @Args('first') first: number | null,
+    @Args('after') after: string | null,
+  ): Promise<ContentConnection> {
+    return this.listing.list(caller, filter, first, after);
+  }
+
+  @Query('validateContent')
+  validateContent(
+    @Caller() caller: Principal,
+    @Args('departmentId') departmentId: string,
+    @Args('input') input: ContentInputArgs,
+  ): Promise<PlatformVariantView[]> {
+    return this.contents.validate(caller, departmentId, toContentBody(input));
   }
 
   @Mutation('createContent')
@@ -77,19 +96,45 @@ export class ContentResolver {
     return this.contents.create(caller, departmentId, toContentBody(input));
   }
 
+  @Mutation('updateContent')
+  updateContent(
+    @Caller() caller: Principal,
+    @Args('id') id: string,
+    @Args('expectedVersion') expectedVersion: number,
+    @Args('input') input: ContentInputArgs,
+  ): Promise<Content> {
+    return this.contents.update(caller, id, expectedVersion, toContentBody(input));
+  }
+
   @Mutation('submitContent')
   submitContent(@Caller() caller: Principal, @Args('id') id: string): Promise<Content> {
     return this.contents.submit(caller, id);
   }
 
+  @Mutation('withdrawContent')
+  withdrawContent(
+    @Caller() caller: Principal,
+    @Args('id') id: string,
+    @Args('reason') reason: string,
+  ): Promise<Content> {
+    return this.contents.withdraw(caller, id, reason);
+  }
+
   @ResolveField('department')
-  async department(@Parent() content: Content): Promise<Department> {
-    return (await this.departments.byId(content.departmentId)) as Department;
+  async department(@Caller() caller: Principal, @Parent() content: Content): Promise<Department> {
+    const department = await this.departments.findVisible(caller, content.departmentId);
+    if (!department) throw new NotFoundError('Department', content.departmentId);
+    return department;
+  }
+
+  @ResolveField('variants')
+  variants(@Caller() caller: Principal, @Parent() content: Content): Promise<PlatformVariantView[]> {
+    return this.contents.variants(caller, content);
   }
 
   @ResolveField('history')
-  history(@Parent() content: Content) {
-    return this.audit.history(content.id);
+  history(@Caller() caller: Principal, @Parent() content: Content) {
+    return this.contents.history(caller, content);
   }
 
   @ResolveReference()

@@ -2,6 +2,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import {
   ContentKind as PbKind,
+  ContentStatus as PbContentStatus,
   Language as PbLanguage,
   PersonRole as PbPersonRole,
   Priority as PbPriority,
@@ -9,15 +10,25 @@ import {
   type ActorSchema,
 } from '@prasar/contracts';
 import type { Principal } from '@prasar/auth';
-import type { Content } from './content.entity';
+import type { Content, ContentStatus } from './content.entity';
+
+export type ActorInit = MessageInitShape<typeof ActorSchema>;
 
 /** The event form of the caller. */
-export function actorOf(p: Principal): MessageInitShape<typeof ActorSchema> {
+export function actorOf(p: Principal): ActorInit {
   return { subject: p.subject, name: p.name, roles: p.roles };
 }
 
-/** The event form of a content item's current version. */
-export function snapshotOf(c: Content, createdBy: Principal): MessageInitShape<typeof ContentSnapshotSchema> {
+/** The event form of a lifecycle status. */
+export function statusOf(status: ContentStatus): PbContentStatus {
+  return PbContentStatus[status];
+}
+
+/**
+ * The event form of a content item's current version. `createdBy` is the content's author (not
+ * whoever triggers the event): approval refuses decisions by the author with it.
+ */
+export function snapshotOf(c: Content): MessageInitShape<typeof ContentSnapshotSchema> {
   return {
     contentId: c.id,
     departmentId: c.departmentId,
@@ -39,7 +50,7 @@ export function snapshotOf(c: Content, createdBy: Principal): MessageInitShape<t
     desiredPublishAt: c.desiredPublishAt ? timestampFromDate(c.desiredPublishAt) : undefined,
     targetAccountIds: c.targetAccountIds,
     overrides: c.overrides.map((o) => ({ accountId: o.accountId, text: o.text })),
-    createdBy: actorOf(createdBy),
+    createdBy: { subject: c.createdBy, name: c.createdBy, roles: [] },
     createdAt: timestampFromDate(c.createdAt),
   };
 }

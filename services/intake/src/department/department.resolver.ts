@@ -45,7 +45,12 @@ export class ViewerResolver {
   }
 
   @ResolveField('department')
-  department(@Parent() viewer: { departmentId?: string }): Promise<Department | null> {
-    return viewer.departmentId ? this.departments.byId(viewer.departmentId) : Promise.resolve(null);
+  department(
+    @Caller() caller: Principal,
+    @Parent() viewer: { departmentId?: string },
+  ): Promise<Department | null> {
+    return viewer.departmentId
+      ? this.departments.findVisible(caller, viewer.departmentId)
+      : Promise.resolve(null);
   }
 }

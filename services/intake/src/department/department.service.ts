@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   BadInputError,
   canAccessDepartment,
@@ -11,6 +11,8 @@ import {
   type Principal,
   type Violation,
 } from '@prasar/auth';
+import { asCaller } from '@prasar/persistence';
+import { isUuid } from '../content/ids';
 import { Department } from './department.entity';
 
 export interface DepartmentInput {
@@ -28,19 +30,21 @@ export class DepartmentService {
   /** The departments the caller may see: all for the IT cell, otherwise its own. */
   list(caller: Principal): Promise<Department[]> {
     const scope = departmentScope(caller);
-    return this.ds
-      .getRepository(Department)
-      .find({ where: scope ? { id: scope } : {}, order: { code: 'ASC' } });
+    return asCaller(this.ds, caller, (em) =>
+      em.find(Department, { where: scope ? { id: scope } : {}, order: { code: 'ASC' } }),
+    );
   }
 
+  /** A department the caller may see, or null (the same whether it exists elsewhere or not). */
   async findVisible(caller: Principal, id: string): Promise<Department | null> {
     if (!canAccessDepartment(caller, id)) return null;
-    return this.byId(id);
+    return asCaller(this.ds, caller, (em) => this.byId(em, id));
   }
 
-  async byId(id: string): Promise<Department | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    return this.ds.getRepository(Department).findOneBy({ id });
+  /** A department by id, as the transaction's tenant may see it. */
+  async byId(em: EntityManager, id: string): Promise<Department | null> {
+    if (!isUuid(id)) return null;
+    return em.findOneBy(Department, { id });
   }
 
   async create(caller: Principal, input: DepartmentInput): Promise<Department> {
@@ -59,15 +63,18 @@ export class DepartmentService {
       });
     if (v.length) throw new BadInputError('The department has problems to fix', v);
     const id = departmentIdOf(code);
-    const inserted = await this.ds
-      .createQueryBuilder()
-      .insert()
-      .into(Department)
-      .values({ id, code, name: input.name.trim(), nameHi: input.nameHi.trim() })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    if (inserted.raw.length === 0) throw new ConflictError(`A department with code "${code}" already exists`);
-    return (await this.byId(id)) as Department;
+    return asCaller(this.ds, caller, async (em) => {
+      const inserted = await em
+        .createQueryBuilder()
+        .insert()
+        .into(Department)
+        .values({ id, code, name: input.name.trim(), nameHi: input.nameHi.trim() })
+        .orIgnore()
+        .returning('*')
+        .execute();
+      if (inserted.raw.length === 0)
+        throw new ConflictError(`A department with code "${code}" already exists`);
+      return (await this.byId(em, id)) as Department;
+    });
   }
 }

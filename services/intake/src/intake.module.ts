@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { VerifierOptions } from '@prasar/auth';
+import { TOPICS } from '@prasar/contracts';
+import { EventingModule, type ConsumerOptions } from '@prasar/kafka';
+import { PersistenceModule } from '@prasar/persistence';
+import { subgraphModule } from '@prasar/graphql';
+import { AccountsService } from './accounts/accounts.service';
+import { AuditTrail } from './audit/audit.service';
+import { ComplianceService } from './compliance/compliance.service';
+import { CompliancePolicyResolver, DepartmentMinistersResolver } from './compliance/compliance.resolver';
+import { ContentListing } from './content/content.listing';
+import { ContentResolver } from './content/content.resolver';
+import { ContentService } from './content/content.service';
+import { intakeDataSourceOptions } from './data-source';
+import { DepartmentResolver, ViewerResolver } from './department/department.resolver';
+import { DepartmentService } from './department/department.service';
+import { ApprovalEventsHandler } from './events/approval-events.handler';
+import { PublishEventsHandler } from './events/publish-events.handler';
+
+/** What intake consumes: the approval service's decisions and the publisher's account and publication events. */
+export const INTAKE_CONSUMER: ConsumerOptions = {
+  groupId: 'prasar-intake',
+  topics: [TOPICS.approval, TOPICS.publish],
+};
+
+export interface IntakeModuleOptions {
+  databaseUrl: string;
+  brokers: string[];
+  auth: VerifierOptions;
+  /** Consumer group and topics (tests use their own). */
+  consume?: ConsumerOptions;
+}
+
+/** Intake without process-level concerns (telemetry, configuration), so tests can build it too. */
+@Module({})
+export class IntakeModule {
+  static forRoot(options: IntakeModuleOptions): DynamicModule {
+    return {
+      module: IntakeModule,
+      imports: [
+        PersistenceModule.forRoot(intakeDataSourceOptions(options.databaseUrl)),
+        EventingModule.forRoot({
+          service: 'intake',
+          brokers: options.brokers,
+          consume: options.consume ?? INTAKE_CONSUMER,
+        }),
+        subgraphModule({ schemaPath: join(__dirname, 'schema.graphql'), auth: options.auth }),
+      ],
+      controllers: [ApprovalEventsHandler, PublishEventsHandler],
+      providers: [
+        AuditTrail,
+        AccountsService,
+        ComplianceService,
+        DepartmentService,
+        DepartmentResolver,
+        DepartmentMinistersResolver,
+        ViewerResolver,
+        ContentService,
+        ContentListing,
+        ContentResolver,
+        CompliancePolicyResolver,
+      ],
+    };
+  }
+}

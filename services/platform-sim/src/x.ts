@@ -1,0 +1,391 @@
+// X API v2: the slice the publisher calls. Posts (POST /2/tweets), simple media upload, the
+// account's recent posts and single-post lookups with metrics (reconciliation and analytics), and
+// the OAuth 2.0 refresh-token grant. Errors are X's problem documents ({title, detail, type, status}).
+import { parseTweet } from 'twitter-text';
+import type { AuthOutcome, PlatformErrors, PlatformRoute, RateLimitRefusal, Sim } from './context';
+import { bearerToken, json, type Reply, type SimRequest } from './http';
+import { engagementAt } from './engagement';
+import type { RateLimitUsage } from './rate-limits';
+import { randomToken, type Tweet, type XAccount } from './state';
+
+export const X_MAX_WEIGHTED_LENGTH = 280;
+const MEDIA_TTL_SECONDS = 86_400;
+const MEDIA_LIMITS: Record<string, number> = {
+  tweet_image: 5 * 1024 * 1024,
+  tweet_gif: 15 * 1024 * 1024,
+  tweet_video: 512 * 1024 * 1024,
+};
+const GRANTED_SCOPES = 'tweet.read tweet.write users.read media.write offline.access';
+const INVALID_REQUEST_TYPE = 'https://api.twitter.com/2/problems/invalid-request';
+const NOT_FOUND_TYPE = 'https://api.twitter.com/2/problems/resource-not-found';
+
+function problem(status: number, title: string, detail: string, headers?: Record<string, string>): Reply {
+  return json(status, { title, detail, type: 'about:blank', status }, headers);
+}
+
+function invalidRequest(errors: { message: string; parameters?: Record<string, unknown[]> }[]): Reply {
+  return json(400, {
+    errors: errors.map((e) => ({ parameters: e.parameters ?? {}, message: e.message })),
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: INVALID_REQUEST_TYPE,
+  });
+}
+
+function notFound(resourceType: 'tweet' | 'user', id: string, parameter: string) {
+  return {
+    value: id,
+    detail: `Could not find ${resourceType} with ${parameter}: [${id}].`,
+    title: 'Not Found Error',
+    resource_type: resourceType,
+    parameter,
+    resource_id: id,
+    type: NOT_FOUND_TYPE,
+  };
+}
+
+const UNAUTHORIZED = () => problem(401, 'Unauthorized', 'Unauthorized');
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+function usageHeaders(usage: RateLimitUsage): Record<string, string> {
+  return {
+    'x-rate-limit-limit': String(usage.limit),
+    'x-rate-limit-remaining': String(usage.remaining),
+    'x-rate-limit-reset': String(seconds(usage.resetAt)),
+  };
+}
+
+export const xErrors: PlatformErrors = {
+  serverError: (status) =>
+    problem(
+      status,
+      status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+      status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+    ),
+  rateLimited: (refusal: RateLimitRefusal) =>
+    problem(429, 'Too Many Requests', 'Too Many Requests', {
+      'retry-after': String(refusal.retryAfterSeconds),
+      'x-rate-limit-limit': String(refusal.usage?.limit ?? 0),
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': String(seconds(refusal.resetAt)),
+    }),
+  blocked: () => problem(403, 'Forbidden', 'You are not permitted to perform this action.'),
+  badBody: (message, status) =>
+    status === 413 ? problem(413, 'Payload Too Large', message) : invalidRequest([{ message }]),
+  usageHeaders,
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const byNewest = (a: Tweet, b: Tweet) =>
+  BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0;
+
+/** The X API slice: resolves a request under `/2/` to its route, or answers it (unknown path). */
+export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply; errors: PlatformErrors } {
+  const { state, clock } = sim;
+
+  function authenticate(req: SimRequest): AuthOutcome {
+    const token = bearerToken(req.headers);
+    const record = token === undefined ? undefined : state.tokens.get(token);
+    const grant = record?.grants.find((g) => g.platform === 'x');
+    if (!record || !grant || record.revoked) return { reply: UNAUTHORIZED() };
+    if (record.expiresAt !== null && clock.now() >= record.expiresAt) return { reply: UNAUTHORIZED() };
+    return { account: grant.account };
+  }
+
+  const rateLimitOf = (account: string) => state.xAccounts.get(account)?.rateLimit ?? null;
+
+  function tweetView(tweet: Tweet, fields: Set<string>): Record<string, unknown> {
+    const view: Record<string, unknown> = {
+      id: tweet.id,
+      text: tweet.text,
+      edit_history_tweet_ids: [tweet.id],
+    };
+    if (fields.has('created_at')) view.created_at = new Date(tweet.createdAt).toISOString();
+    if (fields.has('author_id')) view.author_id = tweet.authorId;
+    if (fields.has('attachments') && tweet.mediaIds.length > 0)
+      view.attachments = { media_keys: tweet.mediaIds.map((id) => `3_${id}`) };
+    if (fields.has('conversation_id')) view.conversation_id = tweet.inReplyTo ?? tweet.id;
+    const needsMetrics = ['public_metrics', 'non_public_metrics', 'organic_metrics'].some((f) =>
+      fields.has(f),
+    );
+    if (needsMetrics) {
+      const e = engagementAt(tweet.id, (clock.now() - tweet.createdAt) / 1000);
+      if (fields.has('public_metrics'))
+        view.public_metrics = {
+          retweet_count: e.shares,
+          reply_count: e.comments,
+          like_count: e.likes,
+          quote_count: e.quotes,
+          bookmark_count: e.bookmarks,
+          impression_count: e.impressions,
+        };
+      if (fields.has('non_public_metrics'))
+        view.non_public_metrics = {
+          impression_count: e.impressions,
+          url_link_clicks: e.linkClicks,
+          user_profile_clicks: e.profileClicks,
+        };
+      if (fields.has('organic_metrics'))
+        view.organic_metrics = {
+          impression_count: e.impressions,
+          like_count: e.likes,
+          reply_count: e.comments,
+          retweet_count: e.shares,
+          url_link_clicks: e.linkClicks,
+          user_profile_clicks: e.profileClicks,
+        };
+    }
+    return view;
+  }
+
+  const tweetFields = (req: SimRequest) =>
+    new Set(
+      (req.query.get('tweet.fields') ?? '')
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    );
+
+  function createTweet(req: SimRequest, account: string): Reply {
+    const body = req.json;
+    if (!isObject(body)) return invalidRequest([{ message: 'The request body must be a JSON object.' }]);
+    const { text, media, reply } = body;
+    if (text !== undefined && typeof text !== 'string')
+      return invalidRequest([{ parameters: { text: [text] }, message: '`text` must be a string.' }]);
+    let mediaIds: string[] = [];
+    if (media !== undefined) {
+      const ids = isObject(media) ? media.media_ids : undefined;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > 4 || !ids.every((i) => typeof i === 'string'))
+        return invalidRequest([
+          { parameters: { 'media.media_ids': [ids] }, message: '`media.media_ids` must hold 1 to 4 ids.' },
+        ]);
+      mediaIds = ids as string[];
+      const now = clock.now();
+      const bad = mediaIds.filter((id) => {
+        const m = state.xMedia.get(id);
+        return !m || m.owner !== account || m.expiresAt <= now;
+      });
+      if (bad.length > 0)
+        return invalidRequest([
+          { parameters: { 'media.media_ids': bad }, message: 'Your media IDs are invalid.' },
+        ]);
+    }
+    let inReplyTo: string | undefined;
+    if (reply !== undefined) {
+      const target = isObject(reply) ? reply.in_reply_to_tweet_id : undefined;
+      if (typeof target !== 'string' || !state.tweets.has(target))
+        return invalidRequest([
+          {
+            parameters: { 'reply.in_reply_to_tweet_id': [target] },
+            message: 'The post you are replying to does not exist or is not visible to you.',
+          },
+        ]);
+      inReplyTo = target;
+    }
+    const content = text ?? '';
+    if (content === '' && mediaIds.length === 0)
+      return invalidRequest([{ parameters: { text: [''] }, message: 'A post needs text or media.' }]);
+    const weighted = parseTweet(content).weightedLength;
+    if (weighted > X_MAX_WEIGHTED_LENGTH)
+      return invalidRequest([
+        {
+          parameters: { text: [content] },
+          message: `The text's weighted length is ${weighted}; at most ${X_MAX_WEIGHTED_LENGTH} is allowed.`,
+        },
+      ]);
+    if (
+      content !== '' &&
+      [...state.tweets.values()].some((t) => t.authorId === account && t.text === content)
+    )
+      return problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
+    const now = clock.now();
+    const tweet: Tweet = {
+      id: state.nextXId(now),
+      authorId: account,
+      text: content,
+      createdAt: now,
+      mediaIds,
+      inReplyTo,
+    };
+    state.tweets.set(tweet.id, tweet);
+    state.record({
+      platform: 'x',
+      account,
+      kind: 'tweet',
+      id: tweet.id,
+      text: content,
+      createdAt: new Date(now).toISOString(),
+      details: { mediaIds, ...(inReplyTo ? { inReplyTo } : {}) },
+    });
+    return json(201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
+  }
+
+  function lookupTweets(req: SimRequest, ids: string[]): Reply {
+    const fields = tweetFields(req);
+    const found = ids.map((id) => state.tweets.get(id)).filter((t): t is Tweet => t !== undefined);
+    const missing = ids.filter((id) => !state.tweets.has(id)).map((id) => notFound('tweet', id, 'ids'));
+    return json(200, {
+      ...(found.length > 0 ? { data: found.map((t) => tweetView(t, fields)) } : {}),
+      ...(missing.length > 0 ? { errors: missing } : {}),
+    });
+  }
+
+  function getTweet(req: SimRequest, id: string): Reply {
+    const tweet = state.tweets.get(id);
+    if (!tweet) return json(200, { errors: [notFound('tweet', id, 'id')] });
+    return json(200, { data: tweetView(tweet, tweetFields(req)) });
+  }
+
+  function userTweets(req: SimRequest, userId: string): Reply {
+    if (!state.xAccounts.has(userId)) return json(200, { errors: [notFound('user', userId, 'id')] });
+    const max = Number(req.query.get('max_results') ?? 10);
+    if (!Number.isInteger(max) || max < 5 || max > 100)
+      return invalidRequest([
+        {
+          parameters: { max_results: [req.query.get('max_results')] },
+          message: '`max_results` must be 5 to 100.',
+        },
+      ]);
+    const sinceId = req.query.get('since_id');
+    const untilId = req.query.get('until_id');
+    const startTime = req.query.get('start_time');
+    const endTime = req.query.get('end_time');
+    const after = req.query.get('pagination_token');
+    let tweets = [...state.tweets.values()]
+      .filter((t) => t.authorId === userId)
+      .filter((t) => !sinceId || BigInt(t.id) > BigInt(sinceId))
+      .filter((t) => !untilId || BigInt(t.id) < BigInt(untilId))
+      .filter((t) => !startTime || t.createdAt >= Date.parse(startTime))
+      .filter((t) => !endTime || t.createdAt <= Date.parse(endTime))
+      .sort(byNewest);
+    if (after)
+      tweets = tweets.filter((t) => BigInt(t.id) < BigInt(Buffer.from(after, 'base64url').toString()));
+    const page = tweets.slice(0, max);
+    const fields = tweetFields(req);
+    if (page.length === 0) return json(200, { meta: { result_count: 0 } });
+    const meta: Record<string, unknown> = {
+      result_count: page.length,
+      newest_id: page[0].id,
+      oldest_id: page[page.length - 1].id,
+    };
+    if (tweets.length > page.length)
+      meta.next_token = Buffer.from(page[page.length - 1].id).toString('base64url');
+    return json(200, { data: page.map((t) => tweetView(t, fields)), meta });
+  }
+
+  function uploadMedia(req: SimRequest, account: string): Reply {
+    const category = req.params.media_category ?? 'tweet_image';
+    if (!(category in MEDIA_LIMITS))
+      return invalidRequest([
+        { parameters: { media_category: [category] }, message: 'Unsupported media_category.' },
+      ]);
+    const file = req.files.get('media');
+    const encoded = req.params.media ?? req.params.media_data;
+    const size = file?.size ?? (encoded ? Buffer.from(encoded, 'base64').length : 0);
+    if (size === 0)
+      return invalidRequest([{ parameters: { media: [] }, message: 'The media is missing or empty.' }]);
+    if (size > MEDIA_LIMITS[category])
+      return invalidRequest([
+        {
+          parameters: { media: [size] },
+          message: `The media is larger than ${MEDIA_LIMITS[category]} bytes.`,
+        },
+      ]);
+    const now = clock.now();
+    const id = state.nextXId(now);
+    state.xMedia.set(id, {
+      id,
+      owner: account,
+      size,
+      type: file?.type || req.params.media_type || 'image/jpeg',
+      category,
+      expiresAt: now + MEDIA_TTL_SECONDS * 1000,
+    });
+    return json(200, { data: { id, media_key: `3_${id}`, size, expires_after_secs: MEDIA_TTL_SECONDS } });
+  }
+
+  /** OAuth 2.0 refresh: the old refresh token is consumed, a new pair is issued. */
+  function refreshTokens(req: SimRequest): Reply {
+    const oauthError = (status: number, error: string, description: string) =>
+      json(status, { error, error_description: description });
+    if (req.params.grant_type !== 'refresh_token')
+      return oauthError(400, 'invalid_request', 'Only grant_type=refresh_token is supported here.');
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const [basicId, basicSecret] = basic ? Buffer.from(basic[1], 'base64').toString().split(':') : [];
+    const clientId = basicId ?? req.params.client_id;
+    const refresh = state.xRefreshTokens.get(req.params.refresh_token ?? '');
+    if (!clientId) return oauthError(401, 'unauthorized_client', 'Missing valid authorization header');
+    if (!refresh || refresh.used || refresh.revoked || refresh.clientId !== clientId)
+      return oauthError(400, 'invalid_request', 'Value passed for the token was invalid.');
+    const account = state.xAccounts.get(refresh.account) as XAccount;
+    if (account.clientSecret !== undefined && basic && basicSecret !== account.clientSecret)
+      return oauthError(401, 'unauthorized_client', 'Missing valid authorization header');
+    refresh.used = true;
+    const accessToken = randomToken('x-at-');
+    const refreshToken = randomToken('x-rt-');
+    state.grantToken(accessToken, 'x', account.id, clock.now() + account.accessTokenTtlSeconds * 1000);
+    state.xRefreshTokens.set(refreshToken, {
+      token: refreshToken,
+      account: account.id,
+      clientId,
+      used: false,
+      revoked: false,
+    });
+    return json(200, {
+      token_type: 'bearer',
+      expires_in: account.accessTokenTtlSeconds,
+      access_token: accessToken,
+      scope: GRANTED_SCOPES,
+      refresh_token: refreshToken,
+    });
+  }
+
+  function route(req: SimRequest): PlatformRoute | Reply {
+    const { method, path } = req;
+    const authed = (operation: string, execute: PlatformRoute['execute']): PlatformRoute => ({
+      platform: 'x',
+      operation,
+      authenticate,
+      execute,
+      rateLimitOf,
+    });
+    if (method === 'POST' && path === '/2/tweets')
+      return authed('x.tweets.create', ({ req: r, account }) => createTweet(r, account));
+    if (method === 'GET' && path === '/2/tweets')
+      return authed('x.tweets.lookup', ({ req: r }) => {
+        const ids = (r.query.get('ids') ?? '').split(',').filter(Boolean);
+        if (ids.length === 0 || ids.length > 100)
+          return invalidRequest([
+            { parameters: { ids: [r.query.get('ids')] }, message: '`ids` must list 1 to 100 ids.' },
+          ]);
+        return lookupTweets(r, ids);
+      });
+    const tweet = /^\/2\/tweets\/(\d+)$/.exec(path);
+    if (method === 'GET' && tweet) return authed('x.tweets.get', ({ req: r }) => getTweet(r, tweet[1]));
+    if (method === 'GET' && path === '/2/users/me')
+      return authed('x.users.me', ({ account }) => {
+        const user = state.xAccounts.get(account) as XAccount;
+        return json(200, { data: { id: user.id, name: user.name, username: user.username } });
+      });
+    const timeline = /^\/2\/users\/(\d+)\/tweets$/.exec(path);
+    if (method === 'GET' && timeline)
+      return authed('x.users.tweets', ({ req: r }) => userTweets(r, timeline[1]));
+    if (method === 'POST' && path === '/2/media/upload')
+      return authed('x.media.upload', ({ req: r, account }) => uploadMedia(r, account));
+    if (method === 'POST' && path === '/2/oauth2/token')
+      return {
+        platform: 'x',
+        operation: 'x.oauth2.token',
+        // The token endpoint authenticates the client itself; faults still see the token's user.
+        authenticate: (r) => ({
+          account: state.xRefreshTokens.get(r.params.refresh_token ?? '')?.account ?? '',
+        }),
+        execute: ({ req: r }) => refreshTokens(r),
+      };
+    return json(404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] });
+  }
+
+  return { route, errors: xErrors };
+}
