@@ -9,7 +9,9 @@ import { asCaller, asPlatform, enableTenantIsolation } from './tenancy';
 class Notes1700000000000 implements MigrationInterface {
   name = 'Notes1700000000000';
   async up(q: QueryRunner) {
-    await q.query(`CREATE TABLE notes (id serial PRIMARY KEY, department_id uuid NOT NULL, body text NOT NULL)`);
+    await q.query(
+      `CREATE TABLE notes (id serial PRIMARY KEY, department_id uuid NOT NULL, body text NOT NULL)`,
+    );
     await enableTenantIsolation(q, 'notes');
   }
   async down(q: QueryRunner) {
@@ -34,11 +36,19 @@ describe('tenant isolation with row-level security', () => {
 
   beforeAll(async () => {
     db = await scratchDatabase('tenancy');
-    ds = createServiceDataSource({ service: 'tenancy-test', url: db.url, entities: [], migrations: [Notes1700000000000] });
+    ds = createServiceDataSource({
+      service: 'tenancy-test',
+      url: db.url,
+      entities: [],
+      migrations: [Notes1700000000000],
+    });
     await ds.initialize();
     await migrate(ds);
     await asPlatform(ds, async (em) => {
-      await em.query(`INSERT INTO notes (department_id, body) VALUES ($1, 'agri'), ($2, 'health')`, [agri, health]);
+      await em.query(`INSERT INTO notes (department_id, body) VALUES ($1, 'agri'), ($2, 'health')`, [
+        agri,
+        health,
+      ]);
     });
   });
 
@@ -48,7 +58,9 @@ describe('tenant isolation with row-level security', () => {
   });
 
   it('shows a department only its own rows, even to a query that forgets its filter', async () => {
-    const rows = await asCaller(ds, editor('agriculture'), (em) => em.query(`SELECT body FROM notes ORDER BY body`));
+    const rows = await asCaller(ds, editor('agriculture'), (em) =>
+      em.query(`SELECT body FROM notes ORDER BY body`),
+    );
     expect(rows).toEqual([{ body: 'agri' }]);
   });
 

@@ -10,6 +10,7 @@ import { readInfraEnv } from '@prasar/testing';
 import { BlackoutService } from './blackout/blackout.service';
 import { schedulerDataSourceOptions } from './data-source';
 import { Dispatcher } from './publication/dispatcher';
+import { SchedulerEventsHandler } from './publication/events.handler';
 import { Account, ApprovedContent, Publication } from './publication/publication.entity';
 import { PublicationService } from './publication/publication.service';
 
@@ -244,7 +245,7 @@ describe('scheduler against the real database', () => {
 
   it('holds a post approved after its desired time for a person, who reschedules it', async () => {
     const contentId = await approved('SCHEME', [fbAccount], 'NORMAL', new Date(Date.now() - 3_600_000));
-    const handler = new (await import('./publication/events.handler')).SchedulerEventsHandler(publications);
+    const handler = new SchedulerEventsHandler(publications);
     // Replays what happens on ContentApproved for a version whose desired time has passed.
     await asPlatform(ds, async (em) => {
       const content = await em.findOneByOrFail(ApprovedContent, { contentId });
