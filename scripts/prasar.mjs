@@ -119,6 +119,11 @@ async function test() {
     say(`check: ${name}`);
     if (run(cmd, args) !== 0) throw new Error(`check failed: ${name}`);
   }
+  // Helm, helm-unittest, kubernetes-validate, checkov and Prometheus: built or installed once,
+  // cached by version under ~/.cache/prasar/tools.
+  say('tools for the chart and observability tests…');
+  if (run('node', ['deploy/tools.mjs', 'ensure', 'all']) !== 0)
+    throw new Error('could not provide the test tools');
   say('running the test suites against the real PostgreSQL and Kafka…');
   const jestArgs = ['jest', '--ci', ...process.argv.slice(3)];
   const code = run('npx', jestArgs, { env: { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(env) } });

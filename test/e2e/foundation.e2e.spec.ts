@@ -13,13 +13,7 @@ import {
 } from '@prasar/testing';
 import { announceAccount } from './support';
 
-const PORTS = {
-  'platform-sim': 45900,
-  intake: 45101,
-  approval: 45102,
-  scheduler: 45103,
-  gateway: 45000,
-};
+const PORTS = portsFor(45000);
 
 describe('foundation: a content item through the gateway', () => {
   let stack: RunningStack;

@@ -14,16 +14,18 @@ import {
   TOPICS,
 } from '@prasar/contracts';
 import { createIdempotentProducer, createKafka, HEADER, PROTOBUF_CONTENT_TYPE } from '@prasar/kafka';
-import { eventually, gql, readInfraEnv, startStack, tokenFor, type RunningStack } from '@prasar/testing';
+import {
+  eventually,
+  gql,
+  portsFor,
+  readInfraEnv,
+  startStack,
+  tokenFor,
+  type RunningStack,
+} from '@prasar/testing';
 
 // Every process startStack starts; ports of their own, so this runs beside the other e2e specs.
-const PORTS = {
-  'platform-sim': 46900,
-  intake: 46101,
-  approval: 46102,
-  scheduler: 46103,
-  gateway: 46000,
-};
+const PORTS = portsFor(46000);
 
 describe('intake: accounts from the publisher, content through the gateway', () => {
   let stack: RunningStack;

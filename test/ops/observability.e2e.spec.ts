@@ -8,16 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { departmentIdOf } from '@prasar/auth';
-import { eventually, gql, startStack, tokenFor, type RunningStack } from '@prasar/testing';
+import { eventually, gql, portsFor, startStack, tokenFor, type RunningStack } from '@prasar/testing';
 import { DASHBOARDS } from '../../deploy/grafana/dashboards';
 
-const PORTS = {
-  'platform-sim': 47900,
-  intake: 47101,
-  approval: 47102,
-  scheduler: 47103,
-  gateway: 47000,
-};
+const PORTS = portsFor(47000);
 const PROMETHEUS_PORT = 47090;
 
 interface ReceivedSpan {
