@@ -9,6 +9,7 @@ import { IntakeInitial1764100000001 } from './migrations/1764100000001-IntakeIni
 import { IntakeContentSearch1764300000001 } from './migrations/1764300000001-IntakeContentSearch';
 import { IntakeAccountsAndCompliance1764300000002 } from './migrations/1764300000002-IntakeAccountsAndCompliance';
 import { IntakeRowLevelSecurity1764300000003 } from './migrations/1764300000003-IntakeRowLevelSecurity';
+import { IntakePublicationProgress1764300000004 } from './migrations/1764300000004-IntakePublicationProgress';
 
 /** Intake's tables and migrations, shared by the service and its migration command. */
 export function intakeDataSourceOptions(url: string): ServiceDataSourceOptions {
@@ -31,6 +32,7 @@ export function intakeDataSourceOptions(url: string): ServiceDataSourceOptions {
       IntakeContentSearch1764300000001,
       IntakeAccountsAndCompliance1764300000002,
       IntakeRowLevelSecurity1764300000003,
+      IntakePublicationProgress1764300000004,
     ],
   };
 }

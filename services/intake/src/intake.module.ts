@@ -17,11 +17,12 @@ import { DepartmentResolver, ViewerResolver } from './department/department.reso
 import { DepartmentService } from './department/department.service';
 import { ApprovalEventsHandler } from './events/approval-events.handler';
 import { PublishEventsHandler } from './events/publish-events.handler';
+import { PublicationProgressHandler } from './events/schedule-events.handler';
 
 /** What intake consumes: the approval service's decisions and the publisher's account and publication events. */
 export const INTAKE_CONSUMER: ConsumerOptions = {
   groupId: 'prasar-intake',
-  topics: [TOPICS.approval, TOPICS.publish],
+  topics: [TOPICS.approval, TOPICS.schedule, TOPICS.publish],
 };
 
 export interface IntakeModuleOptions {
@@ -47,7 +48,7 @@ export class IntakeModule {
         }),
         subgraphModule({ schemaPath: join(__dirname, 'schema.graphql'), auth: options.auth }),
       ],
-      controllers: [ApprovalEventsHandler, PublishEventsHandler],
+      controllers: [ApprovalEventsHandler, PublishEventsHandler, PublicationProgressHandler],
       providers: [
         AuditTrail,
         AccountsService,

@@ -69,6 +69,10 @@ export interface ApprovalOutcome {
 /** What an event did: applied, or ignored (unknown content, or not its current version). */
 export type EventEffect = 'applied' | 'ignored';
 
+/** A publication's state as intake follows it, to settle the content's status. */
+export type PublicationProgressState =
+  'SCHEDULED' | 'HELD' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
+
 const AUDIT_ACTION: Record<LifecycleOperation, string> = {
   SUBMIT: 'SUBMITTED',
   UPDATE: 'UPDATED',
@@ -76,6 +80,11 @@ const AUDIT_ACTION: Record<LifecycleOperation, string> = {
   APPROVE: 'APPROVED',
   REJECT: 'REJECTED',
   REQUEST_CHANGES: 'CHANGES_REQUESTED',
+  SCHEDULE: 'SCHEDULED',
+  START_PUBLISHING: 'PUBLISHING',
+  SETTLE_PUBLISHED: 'PUBLISHED',
+  SETTLE_PARTIALLY_PUBLISHED: 'PARTIALLY_PUBLISHED',
+  SETTLE_FAILED: 'PUBLISH_FAILED',
 };
 
 /** The body of the current version of a stored content item. */
@@ -339,6 +348,75 @@ export class ContentService {
       new Date(),
       outcome.note || undefined,
     );
+    return 'applied';
+  }
+
+  /**
+   * The scheduler's and the publisher's progress on the current version: SCHEDULED when a first
+   * publication is scheduled, PUBLISHING when a first one is handed to the publisher, and, once
+   * every target has an outcome, PUBLISHED, PARTIALLY_PUBLISHED or FAILED.
+   */
+  async applyPublicationProgress(
+    em: EntityManager,
+    progress: {
+      contentId: string;
+      version: number;
+      publicationId: string;
+      accountId: string;
+      state: PublicationProgressState;
+      actor: ActorInit;
+      note?: string;
+    },
+  ): Promise<EventEffect> {
+    const content = await this.lock(em, progress.contentId);
+    if (!content || content.version !== progress.version) return 'ignored';
+    await em.query(
+      `INSERT INTO publication_progress (publication_id, content_id, department_id, version, account_id, state, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (publication_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+      [
+        progress.publicationId,
+        content.id,
+        content.departmentId,
+        progress.version,
+        progress.accountId,
+        progress.state,
+      ],
+    );
+    const now = new Date();
+    if (progress.state === 'SCHEDULED' && content.status === 'APPROVED') {
+      await this.transition(em, content, 'SCHEDULE', progress.actor, now, progress.note);
+    } else if (progress.state === 'PUBLISHING' && content.status === 'SCHEDULED') {
+      await this.transition(em, content, 'START_PUBLISHING', progress.actor, now, progress.note);
+    } else if (
+      ['PUBLISHED', 'FAILED', 'CANCELLED'].includes(progress.state) &&
+      content.status === 'PUBLISHING'
+    ) {
+      const rows: { state: string; n: number }[] = await em.query(
+        `SELECT state, count(*)::int AS n FROM publication_progress WHERE content_id = $1 AND version = $2 GROUP BY state`,
+        [content.id, content.version],
+      );
+      const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0;
+      const open = count('SCHEDULED') + count('HELD') + count('PUBLISHING');
+      const published = count('PUBLISHED');
+      const failed = count('FAILED');
+      if (open === 0 && published + failed > 0) {
+        const operation =
+          failed === 0
+            ? 'SETTLE_PUBLISHED'
+            : published === 0
+              ? 'SETTLE_FAILED'
+              : 'SETTLE_PARTIALLY_PUBLISHED';
+        await this.transition(
+          em,
+          content,
+          operation,
+          progress.actor,
+          now,
+          `${published} published, ${failed} failed`,
+        );
+      }
+    }
     return 'applied';
   }
 

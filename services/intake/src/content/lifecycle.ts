@@ -22,7 +22,19 @@ export const CONTENT_STATUSES = Object.keys(TRANSITIONS) as ContentStatus[];
 export const EDITABLE_STATUSES: readonly ContentStatus[] = ['DRAFT', 'CHANGES_REQUESTED'];
 
 /** What moves content: an editor's operation, or another service's event. */
-export type LifecycleOperation = 'SUBMIT' | 'UPDATE' | 'WITHDRAW' | 'APPROVE' | 'REJECT' | 'REQUEST_CHANGES';
+export type LifecycleOperation =
+  | 'SUBMIT'
+  | 'UPDATE'
+  | 'WITHDRAW'
+  | 'APPROVE'
+  | 'REJECT'
+  | 'REQUEST_CHANGES'
+  // From the scheduler's and the publisher's events:
+  | 'SCHEDULE'
+  | 'START_PUBLISHING'
+  | 'SETTLE_PUBLISHED'
+  | 'SETTLE_PARTIALLY_PUBLISHED'
+  | 'SETTLE_FAILED';
 
 /** Where each operation takes content; `null`: it keeps its status (an edit makes a new version). */
 export const OPERATION_TARGET: Readonly<Record<LifecycleOperation, ContentStatus | null>> = {
@@ -32,6 +44,11 @@ export const OPERATION_TARGET: Readonly<Record<LifecycleOperation, ContentStatus
   APPROVE: 'APPROVED',
   REJECT: 'REJECTED',
   REQUEST_CHANGES: 'CHANGES_REQUESTED',
+  SCHEDULE: 'SCHEDULED',
+  START_PUBLISHING: 'PUBLISHING',
+  SETTLE_PUBLISHED: 'PUBLISHED',
+  SETTLE_PARTIALLY_PUBLISHED: 'PARTIALLY_PUBLISHED',
+  SETTLE_FAILED: 'FAILED',
 };
 
 export function canTransition(from: ContentStatus, to: ContentStatus): boolean {

@@ -11,6 +11,8 @@ import {
 } from '@prasar/contracts';
 import type { KafkaEventContext } from '@prasar/kafka';
 import { AccountsService } from '../accounts/accounts.service';
+import { ContentService } from '../content/content.service';
+import { PUBLISHER_ACTOR, recordProgress } from './schedule-events.handler';
 
 /**
  * The publisher's events intake keeps a read model of: which accounts exist (and their platform),
@@ -18,7 +20,10 @@ import { AccountsService } from '../accounts/accounts.service';
  */
 @Controller()
 export class PublishEventsHandler {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly contents: ContentService,
+  ) {}
 
   @EventPattern(eventTypeOf(AccountConnectedSchema))
   async onAccountConnected(@Payload() event: AccountConnected, @Ctx() ctx: KafkaEventContext): Promise<void> {
@@ -36,5 +41,6 @@ export class PublishEventsHandler {
   @EventPattern(eventTypeOf(PublicationPublishedSchema))
   async onPublished(@Payload() event: PublicationPublished, @Ctx() ctx: KafkaEventContext): Promise<void> {
     await this.accounts.published(ctx.manager, event);
+    await recordProgress(this.contents, ctx, event, event.contentVersion, 'PUBLISHED', PUBLISHER_ACTOR);
   }
 }
