@@ -1,5 +1,11 @@
+import {
+  Catch,
+  type INestApplication,
+  type INestMicroservice,
+  type RpcExceptionFilter,
+} from '@nestjs/common';
 import { CustomTransportStrategy, Server, BaseRpcContext } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, throwError, type Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { EventConsumer, EventHandler, InboundEvent } from './consumer';
 
@@ -55,4 +61,25 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
     };
   }
+}
+
+/**
+ * Lets a handler's own error reach the transport unchanged (Nest's default RPC filter replaces it
+ * with "Internal server error"), so retries log, and the dead-letter header records, the real cause.
+ */
+@Catch()
+export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/** Attaches the service's Kafka transport to a Nest app: the one way services and their tests consume. */
+export function connectEventTransport(app: INestApplication): INestMicroservice {
+  const events = app.connectMicroservice(
+    { strategy: app.get(KafkaEventTransport) },
+    { inheritAppConfig: true },
+  );
+  events.useGlobalFilters(new PassThroughRpcFilter());
+  return events;
 }

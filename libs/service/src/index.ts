@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
-import { KafkaEventTransport } from '@prasar/kafka';
+import { connectEventTransport } from '@prasar/kafka';
 import { createLogger } from '@prasar/telemetry';
 
 export interface ServiceDefinition {
@@ -14,15 +14,17 @@ export interface ServiceDefinition {
   host?: string;
   /** Whether the service consumes events (its module configures EventingModule with `consume`). */
   consumesEvents?: boolean;
+  /** Keep each request's raw body as `req.rawBody` (for webhook signatures over the exact bytes). */
+  rawBody?: boolean;
 }
 
 /** The one way a Prasar service starts: Nest with pino logs, the Kafka transport, graceful shutdown. */
 export async function startService(def: ServiceDefinition): Promise<INestApplication> {
-  const app = await NestFactory.create(def.module, { bufferLogs: true });
+  const app = await NestFactory.create(def.module, { bufferLogs: true, rawBody: def.rawBody ?? false });
   app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   if (def.consumesEvents) {
-    app.connectMicroservice({ strategy: app.get(KafkaEventTransport) }, { inheritAppConfig: true });
+    connectEventTransport(app);
     await app.startAllMicroservices();
   }
   await app.listen(def.port, def.host ?? process.env.HOST ?? '127.0.0.1');

@@ -8,7 +8,7 @@ export class IntakePublicationProgress1764300000004 implements MigrationInterfac
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
       CREATE TABLE publication_progress (
-        publication_id uuid PRIMARY KEY,
+        publication_id text PRIMARY KEY,
         content_id     uuid NOT NULL REFERENCES contents(id),
         department_id  uuid NOT NULL,
         version        int NOT NULL,

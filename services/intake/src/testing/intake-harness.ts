@@ -31,6 +31,7 @@ import {
   EventRuntime,
   HEADER,
   KafkaEventTransport,
+  connectEventTransport,
   PROTOBUF_CONTENT_TYPE,
   type EventConsumer,
   type Outcome,
@@ -183,8 +184,7 @@ export async function startIntake(name: string, options: HarnessOptions = {}): P
     // by the subgraph's error formatter and the consumer, so Nest's own logger stays quiet.
     const app = moduleRef.createNestApplication({ logger: false });
     cleanups.push(() => app.close());
-    if (options.consume)
-      app.connectMicroservice({ strategy: app.get(KafkaEventTransport) }, { inheritAppConfig: true });
+    if (options.consume) connectEventTransport(app);
     await app.init();
     // Events stay in the outbox, where the tests read them: the relay is proven in libs/kafka, and
     // these tests' events must not reach the platform's real topics.
