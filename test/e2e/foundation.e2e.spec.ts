@@ -223,7 +223,7 @@ describe('foundation: a content item through the gateway', () => {
       (v) => `${v.field}:${v.rule}`,
     );
     expect(rules.sort()).toEqual([
-      'body:REQUIRED',
+      'body:BODY_REQUIRED',
       'evidence:EVIDENCE_REQUIRED',
       'media[0].altText:ALT_TEXT_REQUIRED',
       'title:REQUIRED',

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { departmentIdOf } from '@prasar/auth';
 import { eventually, gql, portsFor, startStack, tokenFor, type RunningStack } from '@prasar/testing';
 import { DASHBOARDS } from '../../deploy/grafana/dashboards';
+import { announceAccount } from '../e2e/support';
 
 const PORTS = portsFor(47000);
 const PROMETHEUS_PORT = 47090;
@@ -113,23 +114,27 @@ describe('operations: traces and metrics of a running platform', () => {
       },
       admin,
     );
-    const created = await gql<{ createContent: { id: string } }>(
-      stack.gatewayUrl,
-      'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }',
-      {
-        d: departmentIdOf(code),
-        i: {
-          kind: 'ORDER',
-          title: 'Land records online',
-          body: [{ language: 'HI', text: 'भू-अभिलेख अब ऑनलाइन उपलब्ध' }],
-          evidence: { orderNumber: 'F-12/2026/7', documentUrl: 'https://mp.gov.in/orders/f-12.pdf' },
-          targetAccountIds: ['x-revenue'],
+    await announceAccount(`x-${code}`, departmentIdOf(code), '@mp_revenue');
+    const created = await eventually(async () => {
+      const res = await gql<{ createContent: { id: string } }>(
+        stack.gatewayUrl,
+        'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }',
+        {
+          d: departmentIdOf(code),
+          i: {
+            kind: 'ORDER',
+            title: 'Land records online',
+            body: [{ language: 'HI', text: 'भू-अभिलेख अब ऑनलाइन उपलब्ध' }],
+            evidence: { orderNumber: 'F-12/2026/7', documentUrl: 'https://mp.gov.in/orders/f-12.pdf' },
+            targetAccountIds: [`x-${code}`],
+          },
         },
-      },
-      editor,
-    );
-    expect(created.errors).toBeUndefined();
-    contentId = created.data!.createContent.id;
+        editor,
+      );
+      expect(res.errors).toBeUndefined(); // until intake has seen the account
+      return res.data!.createContent.id;
+    }, 30_000);
+    contentId = created;
     const submitted = await gql(
       stack.gatewayUrl,
       'mutation($id: ID!) { submitContent(id: $id) { status } }',

@@ -1,5 +1,6 @@
 import {
   Catch,
+  type ArgumentsHost,
   type INestApplication,
   type INestMicroservice,
   type RpcExceptionFilter,
@@ -69,7 +70,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
  */
 @Catch()
 export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown): Observable<never> {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> {
+    // Nest keeps one application config per container, so a hybrid app's filters can reach its
+    // GraphQL resolvers too: there the error is rethrown untouched, for the subgraph to format.
+    if (host.getType() !== 'rpc') throw exception;
     return throwError(() => exception);
   }
 }

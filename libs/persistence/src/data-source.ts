@@ -22,7 +22,8 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Failed queries surface as errors where they happen; TypeORM's own console logging stays off.
+    logging: false,
     applicationName: `prasar-${options.service}`,
     extra: { max: options.poolSize ?? 10 },
   });
