@@ -200,6 +200,7 @@ export const DEPARTMENTS: DashboardSpec = {
           description: 'Departments that have not published an ACHIEVEMENT today (Asia/Kolkata).',
           kind: 'table',
           queries: [{ expr: 'prasar_daily_achievement_published == 0', legend: '{{department}}' }],
+          key: true,
           width: 12,
         },
         {

@@ -12,6 +12,7 @@ import { CompliancePolicyResolver, DepartmentMinistersResolver } from './complia
 import { ContentListing } from './content/content.listing';
 import { ContentResolver } from './content/content.resolver';
 import { ContentService } from './content/content.service';
+import { DailyAchievementGauge } from './daily/daily-achievement';
 import { intakeDataSourceOptions } from './data-source';
 import { DepartmentResolver, ViewerResolver } from './department/department.resolver';
 import { DepartmentService } from './department/department.service';
@@ -50,6 +51,7 @@ export class IntakeModule {
       ],
       controllers: [ApprovalEventsHandler, PublishEventsHandler, PublicationProgressHandler],
       providers: [
+        DailyAchievementGauge,
         AuditTrail,
         AccountsService,
         ComplianceService,
