@@ -104,7 +104,7 @@ async function start() {
 }
 
 async function test() {
-  const { env } = await provision();
+  const { env: infraEnv } = await provision();
   const steps = [
     ['proto contracts (lint, breaking, generated code fresh)', ['node', ['scripts/proto.mjs', 'check']]],
     ['supergraph is fresh', ['node', ['scripts/run-ts.mjs', 'services/gateway/src/compose.ts', '--check']]],
@@ -125,9 +125,22 @@ async function test() {
   if (run('node', ['deploy/tools.mjs', 'ensure', 'all']) !== 0)
     throw new Error('could not provide the test tools');
   say('running the test suites against the real PostgreSQL and Kafka…');
-  const jestArgs = ['jest', '--ci', ...process.argv.slice(3)];
-  const code = run('npx', jestArgs, { env: { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(env) } });
-  if (code !== 0) throw new Error('tests failed');
+  const env = { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(infraEnv) };
+  const extra = process.argv.slice(3);
+  if (extra.length) {
+    if (run('npx', ['jest', '--ci', ...extra], { env }) !== 0) throw new Error('tests failed');
+    return;
+  }
+  // Libraries and services in parallel; then the cross-service suites one at a time: each starts
+  // the whole platform, and its consumer groups share partitions with no other stack's.
+  const unit = run(
+    'npx',
+    ['jest', '--ci', '--testPathIgnorePatterns', '/node_modules/', '/test/(e2e|ops)/'],
+    { env },
+  );
+  say('running the cross-service suites (one platform at a time)…');
+  const e2e = run('npx', ['jest', '--ci', '--runInBand', 'test/e2e', 'test/ops'], { env });
+  if (unit !== 0 || e2e !== 0) throw new Error('tests failed');
 }
 
 async function migrate() {

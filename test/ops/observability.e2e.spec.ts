@@ -21,6 +21,8 @@ interface ReceivedSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  /** The Kafka message key of a consumer span (the content id). */
+  key?: string;
 }
 
 /** A minimal OTLP/HTTP (JSON) trace receiver, so the test sees exactly what services export. */
@@ -42,7 +44,19 @@ function startOtlpReceiver(spans: ReceivedSpan[]): Promise<Server> {
         for (const rs of payload.resourceSpans ?? []) {
           const service =
             rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '?';
-          for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push({ service, ...s });
+          for (const ss of rs.scopeSpans ?? [])
+            for (const s of ss.spans ?? []) {
+              const key = s.attributes?.find((a) => a.key === 'messaging.kafka.message.key')?.value
+                .stringValue;
+              spans.push({
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId,
+                name: s.name,
+                key,
+              });
+            }
         }
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       } catch {
@@ -161,8 +175,13 @@ describe('operations: traces and metrics of a running platform', () => {
 
   it('follows one content item in one trace across gateway, intake, Kafka and approval', async () => {
     const trace = await eventually(async () => {
+      // This content's submission, as the approval service consumed it (a backlog of other
+      // runs' events may be consumed in the same stack).
       const consumer = spans.find(
-        (s) => s.service === 'approval' && s.name === 'process prasar.content.v1.ContentSubmitted',
+        (s) =>
+          s.service === 'approval' &&
+          s.name === 'process prasar.content.v1.ContentSubmitted' &&
+          s.key === contentId,
       );
       expect(consumer).toBeDefined();
       const services = new Set(spans.filter((s) => s.traceId === consumer!.traceId).map((s) => s.service));
