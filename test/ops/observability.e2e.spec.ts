@@ -37,7 +37,13 @@ function startOtlpReceiver(spans: ReceivedSpan[]): Promise<Server> {
           resourceSpans: {
             resource: { attributes: { key: string; value: { stringValue?: string } }[] };
             scopeSpans: {
-              spans: { traceId: string; spanId: string; parentSpanId?: string; name: string }[];
+              spans: {
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                attributes?: { key: string; value: { stringValue?: string } }[];
+              }[];
             }[];
           }[];
         };
