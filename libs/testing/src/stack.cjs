@@ -1,6 +1,8 @@
 // How Prasar's processes are started, shared by `npm start`, `npm test` and the end-to-end tests
 // (CommonJS so that both the ESM launcher and Jest can load it).
 const { spawn } = require('node:child_process');
+const { createHash } = require('node:crypto');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -11,6 +13,26 @@ const SIM_DEV_ADMIN_TOKEN = 'prasar-dev-platform-sim';
 /** The simulator's admin token: SIM_ADMIN_TOKEN when set, else the development value. */
 function simAdminToken() {
   return process.env.SIM_ADMIN_TOKEN || SIM_DEV_ADMIN_TOKEN;
+}
+
+/**
+ * The publisher's secrets for local runs and tests, unless the environment gives them: derived from
+ * the local development key pair, so they are stable on one machine (credentials sealed yesterday
+ * still open) and never the same on two. Production sets its own.
+ */
+function publisherDevSecrets(infra) {
+  const derive = (label) => {
+    if (!infra.AUTH_DEV_PRIVATE_KEY_FILE)
+      throw new Error('set PUBLISHER_CREDENTIALS_KEYS: there is no local key pair to derive one from');
+    return createHash('sha256').update(label).update(readFileSync(infra.AUTH_DEV_PRIVATE_KEY_FILE)).digest();
+  };
+  return {
+    PUBLISHER_CREDENTIALS_KEYS:
+      process.env.PUBLISHER_CREDENTIALS_KEYS ||
+      `dev:${derive('prasar-publisher-credentials').toString('base64')}`,
+    WHATSAPP_APP_SECRET:
+      process.env.WHATSAPP_APP_SECRET || derive('prasar-whatsapp-app-secret').toString('hex'),
+  };
 }
 
 /**
@@ -29,6 +51,13 @@ const SERVICES = [
   { name: 'intake', entry: 'services/intake/src/main.ts', port: 4101, db: 'intake' },
   { name: 'approval', entry: 'services/approval/src/main.ts', port: 4102, db: 'approval' },
   { name: 'scheduler', entry: 'services/scheduler/src/main.ts', port: 4103, db: 'scheduler' },
+  {
+    name: 'publisher',
+    entry: 'services/publisher/src/main.ts',
+    port: 4104,
+    db: 'publisher',
+    env: (infra) => publisherDevSecrets(infra),
+  },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
 ];
 
@@ -62,7 +91,7 @@ function serviceEnv(service, infra, ports = {}) {
   // INTAKE_URL, …, PLATFORM_SIM_URL (the base URL the publisher's adapters are pointed at locally).
   for (const s of SERVICES)
     env[`${s.name.toUpperCase().replace(/-/g, '_')}_URL`] = serviceUrl(s, portOf(s.name));
-  if (service.env) Object.assign(env, service.env());
+  if (service.env) Object.assign(env, service.env(infra));
   return env;
 }
 
@@ -148,6 +177,7 @@ module.exports = {
   SIM_DEV_ADMIN_TOKEN,
   simAdminToken,
   SERVICES,
+  publisherDevSecrets,
   serviceUrl,
   MIGRATING,
   serviceEnv,

@@ -34,6 +34,12 @@ export const subgraphs = [
     defaultUrl: 'http://127.0.0.1:4103/graphql',
     urlEnv: 'SCHEDULER_URL',
   },
+  {
+    name: 'publisher',
+    sdlPath: `${services}/publisher/src/schema.graphql`,
+    defaultUrl: 'http://127.0.0.1:4104/graphql',
+    urlEnv: 'PUBLISHER_URL',
+  },
 ] as const satisfies readonly Subgraph[];
 
 /** 'intake' | 'approval' | ... */

@@ -1,0 +1,23 @@
+import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
+import type { ServiceDataSourceOptions } from '@prasar/persistence';
+import { AccountCredential, SocialAccount } from './accounts/account.entity';
+import { PublisherInitial1764600000001 } from './migrations/1764600000001-PublisherInitial';
+import { PublishAttempt, PublishJob } from './publishing/publish-job.entity';
+import { WhatsAppDelivery, WhatsAppSubscriber } from './whatsapp/whatsapp.entity';
+
+/** The publisher's tables and migrations, shared by the service and its migration command. */
+export function publisherDataSourceOptions(url: string): ServiceDataSourceOptions {
+  return {
+    service: 'publisher',
+    url,
+    entities: [
+      SocialAccount,
+      AccountCredential,
+      PublishJob,
+      PublishAttempt,
+      WhatsAppSubscriber,
+      WhatsAppDelivery,
+    ],
+    migrations: [KafkaOutboxInbox1764100000000, PublisherInitial1764600000001],
+  };
+}

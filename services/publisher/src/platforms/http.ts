@@ -1,0 +1,150 @@
+// The adapters' HTTP: every request has a deadline, and every failure says whether the request
+// could have reached the platform, which decides between retrying and reconciling.
+import type { CallFailure } from './platform';
+
+/** A platform's answer. */
+export interface HttpReply {
+  status: number;
+  headers: Headers;
+  /** The JSON body, or the text when it is not JSON, or undefined when empty. */
+  body: unknown;
+}
+
+/**
+ * The request got no answer. `sent: false` means it never reached the platform (refused
+ * connection, unknown host): safe to send again. `sent: true` means it may have been handled.
+ */
+export class NoReply extends Error {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+  ) {
+    super(message);
+    this.name = 'NoReply';
+  }
+}
+
+// Connection errors that happen before a byte of the request is written.
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A JSON body (objects), or a form body (URLSearchParams). */
+  body?: Record<string, unknown> | URLSearchParams;
+  timeoutMs: number;
+}
+
+function codeOf(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code ?? (err as { code?: string } | undefined)?.code;
+}
+
+/** Sends one request with a deadline; throws NoReply when no answer came. */
+export async function request(url: string, options: RequestOptions): Promise<HttpReply> {
+  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+  let body: string | undefined;
+  if (options.body instanceof URLSearchParams) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = options.body.toString();
+  } else if (options.body) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  try {
+    const res = await fetch(url, {
+      method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  } catch (err) {
+    if ((err as Error | undefined)?.name === 'TimeoutError')
+      throw new NoReply(`no answer within ${options.timeoutMs} ms`, true);
+    const code = codeOf(err);
+    if (code && NOT_SENT.has(code)) throw new NoReply(`could not connect (${code})`, false);
+    throw new NoReply(`the connection failed mid-request (${code ?? (err as Error).message})`, true);
+  }
+}
+
+/** How long the platform asked us to wait, from `retry-after`, X's reset header or Meta's usage header. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | null {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const reset = headers.get('x-rate-limit-reset');
+  if (reset && headers.get('x-rate-limit-remaining') === '0') {
+    const at = Number(reset) * 1000;
+    if (Number.isFinite(at)) return Math.max(0, at - now);
+  }
+  const usage = headers.get('x-business-use-case-usage');
+  if (usage) {
+    try {
+      const parsed = JSON.parse(usage) as Record<string, { estimated_time_to_regain_access?: number }[]>;
+      const minutes = Object.values(parsed)
+        .flat()
+        .map((u) => u.estimated_time_to_regain_access ?? 0);
+      const longest = Math.max(0, ...minutes);
+      if (longest > 0) return longest * 60_000;
+    } catch {
+      // not JSON: no hint
+    }
+  }
+  return null;
+}
+
+/** A short, single-line reason for logs and events (never a token: adapters send those only in headers). */
+export function reasonOf(body: unknown, fallback: string): string {
+  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
+  return (text || fallback).replace(/\s+/g, ' ').slice(0, 500);
+}
+
+/** A request whose lack of an answer is already a CallFailure: uncertain if it may have arrived. */
+export async function send(
+  url: string,
+  options: Omit<RequestOptions, 'timeoutMs'>,
+  timeoutMs: number,
+): Promise<HttpReply | CallFailure> {
+  try {
+    return await request(url, { ...options, timeoutMs });
+  } catch (err) {
+    if (!(err instanceof NoReply)) throw err;
+    return err.sent
+      ? { kind: 'uncertain', httpStatus: 0, error: err.message }
+      : { kind: 'unavailable', httpStatus: 0, error: err.message };
+  }
+}
+
+export function isFailure(value: HttpReply | CallFailure): value is CallFailure {
+  return 'kind' in value;
+}
+
+/** Joins a base URL and a path without doubling slashes. */
+export function urlOf(base: string, path: string, query?: Record<string, string>): string {
+  const url = `${base.replace(/\/+$/, '')}${path}`;
+  const qs = query ? new URLSearchParams(query).toString() : '';
+  return qs ? `${url}?${qs}` : url;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,70 @@
+import { serviceShape, vars, z } from '@prasar/config';
+import { KeyRingError, parseKeyRing } from './accounts/credentials';
+
+// Locally (`npm start`, end-to-end tests) the stack tells every service where the simulator is.
+const SIMULATOR = process.env.PLATFORM_SIM_URL || 'http://127.0.0.1:4900';
+
+const ms = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** The publisher's environment, beyond what every service reads. */
+export const publisherShape = {
+  ...serviceShape,
+  PORT: serviceShape.PORT.default(4104),
+  /**
+   * AES-256-GCM keys for account credentials: `keyId:base64key[,keyId:base64key…]`, 32-byte keys.
+   * The first encrypts; the others still decrypt what they encrypted (rotation).
+   */
+  PUBLISHER_CREDENTIALS_KEYS: z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      try {
+        parseKeyRing(value);
+      } catch (err) {
+        if (!(err instanceof KeyRingError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    }),
+  /** Base URLs of the platform APIs (the simulator by default; an account may override its own). */
+  X_API_BASE_URL: vars.url().default(SIMULATOR),
+  META_GRAPH_BASE_URL: vars.url().default(SIMULATOR),
+  WHATSAPP_BASE_URL: vars.url().default(SIMULATOR),
+  /** The Graph API version in request paths. */
+  META_GRAPH_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/)
+    .default('v21.0'),
+  /** Each platform request gives up after this long (and is then treated as possibly done). */
+  PLATFORM_REQUEST_TIMEOUT_MS: ms(100, 120_000, 10_000),
+  /** The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); unset refuses them. */
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  /** The token Meta echoes when the webhook is registered (GET hub.verify_token). */
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  /** How often due publish jobs are claimed, and how many may be in flight at once in one process. */
+  PUBLISHER_POLL_INTERVAL_MS: ms(20, 60_000, 500),
+  PUBLISHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+  /** How long a claimed job is protected; past it, the job is reconciled by whoever claims it next. */
+  PUBLISHER_LEASE_MS: ms(1_000, 3_600_000, 120_000),
+  /** Platform calls per publication before a retryable failure becomes final. */
+  PUBLISHER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Exponential backoff between retryable attempts: the first delay, and the cap. */
+  PUBLISHER_RETRY_BASE_MS: ms(10, 3_600_000, 5_000),
+  PUBLISHER_RETRY_MAX_MS: ms(10, 86_400_000, 900_000),
+  /** Instagram containers: status polls before giving the attempt up (it resumes with the same container). */
+  INSTAGRAM_CONTAINER_POLL_MS: ms(0, 60_000, 2_000),
+  INSTAGRAM_CONTAINER_MAX_POLLS: z.coerce.number().int().min(1).max(100).default(15),
+  /** WhatsApp broadcasts: recipients claimed per transaction, and messages in flight at once. */
+  WHATSAPP_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(50),
+  WHATSAPP_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** How often each publication's engagement is read, while it is younger than the window. */
+  ENGAGEMENT_POLL_INTERVAL_MS: ms(20, 86_400_000, 900_000),
+  ENGAGEMENT_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(48),
+};
+
+export type PublisherConfig = z.infer<z.ZodObject<typeof publisherShape>>;
