@@ -61,7 +61,10 @@ async function start() {
   const stopAll = () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   };
-  process.on('SIGINT', async () => {
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     say('stopping services…');
     stopAll();
     await Promise.all(
@@ -73,8 +76,9 @@ async function start() {
       await infra.down();
     }
     process.exit(0);
-  });
-  process.on('SIGTERM', stopAll);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   for (const service of stack.SERVICES) {
     say(`starting ${service.name} on port ${service.port}…`);
     const child = stack.spawnService(service, env, {
@@ -84,10 +88,16 @@ async function start() {
     children.push(child);
     await stack.waitHealthy(service.name, service.port, child);
   }
-  say('seeding the demo state (Madhya Pradesh departments)…');
+  say('seeding the demo state (Madhya Pradesh departments and their simulator accounts)…');
+  const sim = stack.SERVICES.find((s) => s.name === 'platform-sim');
   await stack.runToCompletion(
     'scripts/seed.ts',
-    { ...process.env, GATEWAY_URL: 'http://127.0.0.1:4000/graphql' },
+    {
+      ...process.env,
+      GATEWAY_URL: 'http://127.0.0.1:4000/graphql',
+      PLATFORM_SIM_URL: `http://127.0.0.1:${sim.port}`,
+      SIM_ADMIN_TOKEN: stack.simAdminToken(),
+    },
     {
       onLine: (line) => say(line),
     },

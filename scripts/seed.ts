@@ -1,6 +1,9 @@
-// Seeds the demo state through the public API, as the IT cell would: Madhya Pradesh departments.
-// Idempotent: a department that exists already answers CONFLICT and is left as it is.
-import { gql, tokenFor } from '@prasar/testing';
+// Seeds the demo state through the public API, as the IT cell would: Madhya Pradesh departments,
+// each with X, Facebook, Instagram and WhatsApp accounts on the platform simulator (the default
+// target locally). Idempotent: an existing department answers CONFLICT and is left as it is; an
+// account connected again is reconnected (its credentials replaced).
+import { departmentIdOf } from '@prasar/auth';
+import { gql, platformSim, tokenFor } from '@prasar/testing';
 
 export const MP_DEPARTMENTS = [
   {
@@ -35,9 +38,77 @@ async function main() {
   process.stdout.write(
     `${created} department(s) created, ${MP_DEPARTMENTS.length - created} already there\n`,
   );
+  if (process.env.PLATFORM_SIM_URL && process.env.SIM_ADMIN_TOKEN) await connectSimulatorAccounts(url, token);
 }
 
 main().catch((err) => {
   process.stderr.write(`seed failed: ${(err as Error).message}\n`);
   process.exit(1);
 });
+
+/** Gives every demo department its four accounts on the simulator, connected through the API. */
+async function connectSimulatorAccounts(url: string, token: string) {
+  const sim = platformSim({
+    baseUrl: process.env.PLATFORM_SIM_URL as string,
+    adminToken: process.env.SIM_ADMIN_TOKEN as string,
+  });
+  let connected = 0;
+  for (const [i, dept] of MP_DEPARTMENTS.entries()) {
+    const n = String(i + 1).padStart(3, '0');
+    const handle = dept.code.replace(/-/g, '_');
+    await sim.registerXAccount({
+      id: `1000${n}`,
+      username: `mp_${handle}`,
+      accessToken: `x-${dept.code}`,
+      refreshToken: `xr-${dept.code}`,
+    });
+    await sim.registerFacebookPage({ id: `2000${n}`, name: dept.name, accessToken: `fb-${dept.code}` });
+    await sim.registerInstagramUser({
+      id: `3000${n}`,
+      username: `mp_${handle}`,
+      accessToken: `ig-${dept.code}`,
+    });
+    await sim.registerWhatsAppNumber({
+      id: `4000${n}`,
+      displayPhoneNumber: `+91 755 255 0${n}`,
+      accessToken: `wa-${dept.code}`,
+      tier: 250,
+    });
+    await sim.registerTemplate(`4000${n}`, {
+      name: 'jansampark_update',
+      language: 'hi',
+      body: 'मध्यप्रदेश शासन: {{1}}',
+    });
+    const accounts: [string, string, string, object?][] = [
+      ['X', `1000${n}`, `x-${dept.code}`, { refreshToken: `xr-${dept.code}`, clientId: 'prasar-x-client' }],
+      ['FACEBOOK', `2000${n}`, `fb-${dept.code}`],
+      ['INSTAGRAM', `3000${n}`, `ig-${dept.code}`],
+      [
+        'WHATSAPP',
+        `4000${n}`,
+        `wa-${dept.code}`,
+        { whatsappTemplate: 'jansampark_update', whatsappTier: 250 },
+      ],
+    ];
+    for (const [platform, externalAccountId, accessToken, options] of accounts) {
+      const res = await gql(
+        url,
+        'mutation($i: AccountInput!, $o: AccountOptionsInput) { connectAccount(input: $i, options: $o) { id } }',
+        {
+          i: {
+            departmentId: departmentIdOf(dept.code),
+            platform,
+            handle: `@mp_${handle}`,
+            accessToken,
+            externalAccountId,
+          },
+          o: options ?? null,
+        },
+        token,
+      );
+      if (res.errors) throw new Error(`${dept.code} ${platform}: ${res.errors[0].message}`);
+      connected += 1;
+    }
+  }
+  process.stdout.write(`${connected} simulator account(s) connected\n`);
+}
