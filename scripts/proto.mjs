@@ -20,7 +20,7 @@ const GEN_DIR = 'libs/contracts/src/gen';
 class CheckFailed extends Error {}
 
 function say(message) {
-  console.log(`proto: ${message}`);
+  process.stdout.write(`proto: ${message}\n`);
 }
 
 /** Runs a command in the repo root; returns its result without throwing. */

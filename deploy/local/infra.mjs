@@ -63,7 +63,7 @@ export class InfraError extends Error {}
 
 let quiet = false;
 const say = (msg) => {
-  if (!quiet) console.log(`[infra] ${msg}`);
+  if (!quiet) process.stdout.write(`[infra] ${msg}\n`);
 };
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 const tail = (text, lines = 25) => text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -920,7 +920,7 @@ export function up({ quiet: silent = false } = {}) {
       const env = buildEnv(secrets);
       writeEnv(env);
       say(`up in ${seconds(started)}; environment written to ${P.env} (passwords shown as ***):`);
-      if (!quiet) console.log(JSON.stringify(redactEnv(env), null, 2));
+      if (!quiet) process.stdout.write(`${JSON.stringify(redactEnv(env), null, 2)}\n`);
       return env;
     } finally {
       quiet = before;

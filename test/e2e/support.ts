@@ -3,16 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DescMessage, MessageInitShape } from '@bufbuild/protobuf';
 import pino from 'pino';
-import {
-  AccountConnectedSchema,
-  departmentIdOf,
-  encodeEvent,
-  eventKeyOf,
-  eventTypeOf,
-  Platform,
-  topicOfEventType,
-} from '@prasar/contracts';
-import { createIdempotentProducer, createKafka, HEADER, PROTOBUF_CONTENT_TYPE } from '@prasar/kafka';
+import { AccountConnectedSchema, Platform } from '@prasar/contracts';
+import { createIdempotentProducer, createKafka, toEventRecord } from '@prasar/kafka';
 import { readInfraEnv } from '@prasar/testing';
 
 /** Produces one event to its real topic with our CloudEvents headers, as a service's relay would. */
@@ -27,33 +19,17 @@ export async function emitEvent<D extends DescMessage>(
   );
   const producer = createIdempotentProducer(kafka);
   await producer.connect();
-  const id = randomUUID();
   try {
-    const type = eventTypeOf(schema);
-    const departmentId = departmentIdOf(schema, message);
+    const record = toEventRecord('/prasar/e2e', { schema, message });
     await producer.send({
-      topic: topicOfEventType(type),
+      topic: record.topic,
       acks: -1,
-      messages: [
-        {
-          key: eventKeyOf(schema, message),
-          value: Buffer.from(encodeEvent(schema, message)),
-          headers: {
-            [HEADER.id]: id,
-            [HEADER.type]: type,
-            [HEADER.source]: '/prasar/e2e',
-            [HEADER.time]: new Date().toISOString(),
-            [HEADER.specVersion]: '1.0',
-            [HEADER.contentType]: PROTOBUF_CONTENT_TYPE,
-            ...(departmentId ? { [HEADER.departmentId]: departmentId } : {}),
-          },
-        },
-      ],
+      messages: [{ key: record.key, value: record.value, headers: record.headers }],
     });
+    return record.id;
   } finally {
     await producer.disconnect();
   }
-  return id;
 }
 
 /** Announces a connected X account for a department, as the publisher does on connectAccount. */

@@ -14,18 +14,24 @@ export interface OutgoingEvent<Desc extends DescMessage> {
   departmentId?: string;
 }
 
-/**
- * Writes an event into the service's outbox inside the caller's transaction: the event exists
- * exactly when the state change it describes was committed. Returns the event id (ce_id).
- */
-export async function enqueueEvent<Desc extends DescMessage>(
-  em: EntityManager,
+/** An event ready for Kafka: its topic, key, value and CloudEvents headers (with trace context). */
+export interface EventRecord {
+  id: string;
+  type: string;
+  topic: string;
+  key: string;
+  departmentId?: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Encodes an event with its headers: the one way an event is shaped for Kafka. */
+export function toEventRecord<Desc extends DescMessage>(
   source: string,
   event: OutgoingEvent<Desc>,
-): Promise<string> {
+): EventRecord {
   const id = randomUUID();
   const type = eventTypeOf(event.schema);
-  const key = event.key ?? eventKeyOf(event.schema, event.message);
   const departmentId = event.departmentId ?? departmentIdOf(event.schema, event.message);
   const headers: Record<string, string> = {
     [HEADER.id]: id,
@@ -37,18 +43,31 @@ export async function enqueueEvent<Desc extends DescMessage>(
     ...currentTraceContext(),
   };
   if (departmentId) headers[HEADER.departmentId] = departmentId;
+  return {
+    id,
+    type,
+    topic: topicOfEventType(type),
+    key: event.key ?? eventKeyOf(event.schema, event.message),
+    departmentId,
+    value: Buffer.from(encodeEvent(event.schema, event.message)),
+    headers,
+  };
+}
+
+/**
+ * Writes an event into the service's outbox inside the caller's transaction: the event exists
+ * exactly when the state change it describes was committed. Returns the event id (ce_id).
+ */
+export async function enqueueEvent<Desc extends DescMessage>(
+  em: EntityManager,
+  source: string,
+  event: OutgoingEvent<Desc>,
+): Promise<string> {
+  const r = toEventRecord(source, event);
   await em.query(
     `INSERT INTO prasar_outbox (id, topic, key, type, department_id, payload, headers)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [
-      id,
-      topicOfEventType(type),
-      key,
-      type,
-      departmentId ?? null,
-      Buffer.from(encodeEvent(event.schema, event.message)),
-      headers,
-    ],
+    [r.id, r.topic, r.key, r.type, r.departmentId ?? null, r.value, r.headers],
   );
-  return id;
+  return r.id;
 }

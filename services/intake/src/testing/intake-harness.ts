@@ -16,10 +16,7 @@ import type { Platform } from '@prasar/compliance';
 import {
   AccountConnectedSchema,
   decodeEvent,
-  departmentIdOf as eventDepartmentOf,
   dlqTopicOf,
-  encodeEvent,
-  eventKeyOf,
   eventTypeOf,
   Platform as PbPlatform,
   topicOfEventType,
@@ -29,12 +26,11 @@ import {
   createIdempotentProducer,
   createKafka,
   EventRuntime,
-  HEADER,
   KafkaEventTransport,
   connectEventTransport,
-  PROTOBUF_CONTENT_TYPE,
   type EventConsumer,
   type Outcome,
+  toEventRecord,
 } from '@prasar/kafka';
 import { asPlatform, createServiceDataSource, migrate } from '@prasar/persistence';
 import { eventually, readInfraEnv, scratchDatabase, type InfraEnv } from '@prasar/testing';
@@ -231,28 +227,13 @@ export async function startIntake(name: string, options: HarnessOptions = {}): P
         const type = eventTypeOf(schema);
         const topic = topicOf[topicOfEventType(type)];
         if (!topic) throw new Error(`intake does not consume ${type}`);
-        const id = randomUUID();
-        const departmentId = eventDepartmentOf(schema, message);
+        const record = toEventRecord('/prasar/test', { schema, message });
         await producer.send({
           topic,
           acks: -1,
-          messages: [
-            {
-              key: eventKeyOf(schema, message),
-              value: Buffer.from(encodeEvent(schema, message)),
-              headers: {
-                [HEADER.id]: id,
-                [HEADER.type]: type,
-                [HEADER.source]: '/prasar/test',
-                [HEADER.time]: new Date().toISOString(),
-                [HEADER.specVersion]: '1.0',
-                [HEADER.contentType]: PROTOBUF_CONTENT_TYPE,
-                ...(departmentId ? { [HEADER.departmentId]: departmentId } : {}),
-              },
-            },
-          ],
+          messages: [{ key: record.key, value: record.value, headers: record.headers }],
         });
-        return id;
+        return record.id;
       },
       handled(eventId) {
         return eventually(async () => {

@@ -18,10 +18,7 @@ import { loadConfig } from '@prasar/config';
 import {
   ContentKind,
   decodeEvent,
-  departmentIdOf as eventDepartmentOf,
   dlqTopicOf,
-  encodeEvent,
-  eventKeyOf,
   eventTypeOf,
   Language,
   Platform as PbPlatform,
@@ -38,9 +35,9 @@ import {
   HEADER,
   KafkaEventTransport,
   connectEventTransport,
-  PROTOBUF_CONTENT_TYPE,
   type EventConsumer,
   type Outcome,
+  toEventRecord,
 } from '@prasar/kafka';
 import { asPlatform, createServiceDataSource, migrate } from '@prasar/persistence';
 import {
@@ -367,25 +364,14 @@ export async function startPublisher(
         const type = eventTypeOf(schema);
         if (topicOfEventType(type) !== TOPICS.schedule)
           throw new Error(`the publisher does not consume ${type}`);
-        const id = eventId ?? randomUUID();
-        const departmentId = eventDepartmentOf(schema, message);
+        const record = toEventRecord('/prasar/scheduler', { schema, message });
+        // A test may replay an event under the id it already had (a redelivery).
+        const id = eventId ?? record.id;
         await producer.send({
           topic,
           acks: -1,
           messages: [
-            {
-              key: eventKeyOf(schema, message),
-              value: Buffer.from(encodeEvent(schema, message)),
-              headers: {
-                [HEADER.id]: id,
-                [HEADER.type]: type,
-                [HEADER.source]: '/prasar/scheduler',
-                [HEADER.time]: new Date().toISOString(),
-                [HEADER.specVersion]: '1.0',
-                [HEADER.contentType]: PROTOBUF_CONTENT_TYPE,
-                ...(departmentId ? { [HEADER.departmentId]: departmentId } : {}),
-              },
-            },
+            { key: record.key, value: record.value, headers: { ...record.headers, [HEADER.id]: id } },
           ],
         });
         return id;
