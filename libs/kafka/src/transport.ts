@@ -67,6 +67,8 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
 /**
  * Lets a handler's own error reach the transport unchanged (Nest's default RPC filter replaces it
  * with "Internal server error"), so retries log, and the dead-letter header records, the real cause.
+ * Event controllers take it with `@UseFilters(PassThroughRpcFilter)`: a hybrid app's microservice
+ * is initialised on connection, too early for global filters.
  */
 @Catch()
 export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
@@ -80,10 +82,5 @@ export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
 
 /** Attaches the service's Kafka transport to a Nest app: the one way services and their tests consume. */
 export function connectEventTransport(app: INestApplication): INestMicroservice {
-  const events = app.connectMicroservice(
-    { strategy: app.get(KafkaEventTransport) },
-    { inheritAppConfig: true },
-  );
-  events.useGlobalFilters(new PassThroughRpcFilter());
-  return events;
+  return app.connectMicroservice({ strategy: app.get(KafkaEventTransport) }, { inheritAppConfig: true });
 }

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   ContentSubmittedSchema,
@@ -7,11 +7,12 @@ import {
   type ContentSubmitted,
   type ContentWithdrawn,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { ApprovalService } from './approval.service';
 
 /** Events from intake that start or stop approval work (each in the consumer's platform transaction). */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class ContentEventsHandler {
   constructor(private readonly approvals: ApprovalService) {}
 

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { ConflictError } from '@prasar/auth';
@@ -13,7 +13,7 @@ import {
   type ContentApproved,
   type ContentRejected,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { createLogger } from '@prasar/telemetry';
 import { ContentService, type ApprovalOutcome } from '../content/content.service';
 import type { ActorInit } from '../content/snapshot';
@@ -35,6 +35,7 @@ function actorOrService(actor: ActorInit | undefined): ActorInit {
  * table and the audit trail, with the deciding person), ApprovalEscalated → an audit entry.
  */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class ApprovalEventsHandler {
   private readonly logger = createLogger('approval-events');
 

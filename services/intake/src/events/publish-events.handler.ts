@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   AccountConnectedSchema,
@@ -9,7 +9,7 @@ import {
   type AccountNeedsReauth,
   type PublicationPublished,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { AccountsService } from '../accounts/accounts.service';
 import { ContentService } from '../content/content.service';
 import { PUBLISHER_ACTOR, recordProgress } from './schedule-events.handler';
@@ -19,6 +19,7 @@ import { PUBLISHER_ACTOR, recordProgress } from './schedule-events.handler';
  * and which texts were published on each (for the duplicate-text rule).
  */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class PublishEventsHandler {
   constructor(
     private readonly accounts: AccountsService,

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   eventTypeOf,
@@ -13,7 +13,7 @@ import {
   type PublicationScheduled,
   type PublishRequested,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { ContentService, type PublicationProgressState } from '../content/content.service';
 import type { ActorInit } from '../content/snapshot';
 
@@ -46,6 +46,7 @@ const SCHEDULER: ActorInit = { subject: 'service:scheduler', name: 'Scheduler', 
  * SCHEDULED, PUBLISHING, then PUBLISHED / PARTIALLY_PUBLISHED / FAILED once every target settled.
  */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class PublicationProgressHandler {
   constructor(private readonly contents: ContentService) {}
 

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   eventTypeOf,
@@ -7,11 +7,12 @@ import {
   type PublicationCancelled,
   type PublishRequested,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { PublishJobs } from './publish-jobs.service';
 
 /** What the publisher takes from the scheduler: publications to publish, and ones cancelled. */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class PublishRequestsHandler {
   constructor(private readonly jobs: PublishJobs) {}
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { toBinary } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
@@ -24,7 +24,7 @@ import {
   type PublicationPublished,
   type PublishAttempted,
 } from '@prasar/contracts';
-import type { KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { In } from 'typeorm';
 import { DEFAULT_PACING, nextFreeSlot, type Platform } from './pacing';
 import { Account, ApprovedContent, Publication } from './publication.entity';
@@ -32,6 +32,7 @@ import { PublicationService } from './publication.service';
 
 /** What the scheduler learns from approval, intake and the publisher. */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class SchedulerEventsHandler {
   constructor(private readonly publications: PublicationService) {}
 
