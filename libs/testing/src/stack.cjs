@@ -58,6 +58,7 @@ const SERVICES = [
     db: 'publisher',
     env: (infra) => publisherDevSecrets(infra),
   },
+  { name: 'analytics', entry: 'services/analytics/src/main.ts', port: 4105, db: 'analytics' },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
 ];
 

@@ -40,6 +40,12 @@ export const subgraphs = [
     defaultUrl: 'http://127.0.0.1:4104/graphql',
     urlEnv: 'PUBLISHER_URL',
   },
+  {
+    name: 'analytics',
+    sdlPath: `${services}/analytics/src/schema.graphql`,
+    defaultUrl: 'http://127.0.0.1:4105/graphql',
+    urlEnv: 'ANALYTICS_URL',
+  },
 ] as const satisfies readonly Subgraph[];
 
 /** 'intake' | 'approval' | ... */

@@ -1,0 +1,13 @@
+import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
+import type { ServiceDataSourceOptions } from '@prasar/persistence';
+import { AnalyticsInitial1764100000020 } from './migrations/1764100000020-AnalyticsInitial';
+
+/** Analytics' migrations (its read models are written with SQL upserts, so it maps no entities). */
+export function analyticsDataSourceOptions(url: string): ServiceDataSourceOptions {
+  return {
+    service: 'analytics',
+    url,
+    entities: [],
+    migrations: [KafkaOutboxInbox1764100000000, AnalyticsInitial1764100000020],
+  };
+}
