@@ -1,3 +1,4 @@
+import type { RefreshOutcome } from '../platforms/platform';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
@@ -222,9 +223,28 @@ export class AccountsService {
     return { secrets: this.cipher.open(accountId, row), version: row.version };
   }
 
-  /** Replaces an account's secrets (a refreshed X token pair), sealed under the current key. */
-  replaceSecrets(account: SocialAccount, secrets: AccountSecrets, now = new Date()): Promise<number> {
-    return asPlatform(this.ds, (em) => this.storeSecrets(em, account, secrets, now));
+  /**
+   * Refreshes an account's token pair once, however many callers find it expired at the same time:
+   * refreshes of one account are serialised (advisory lock), and a caller whose secrets were
+   * already replaced by another refresh gets those instead of spending a consumed refresh token.
+   * The new pair is stored (sealed under the current key) before anyone uses it.
+   */
+  refreshSecrets(
+    account: SocialAccount,
+    stale: AccountSecrets,
+    refresher: (current: AccountSecrets) => Promise<RefreshOutcome>,
+    now = new Date(),
+  ): Promise<{ outcome: RefreshOutcome; version?: number }> {
+    return asPlatform(this.ds, async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`prasar-token-refresh:${account.id}`]);
+      const current = await this.openSecrets(em, account.id);
+      if (current && current.secrets.accessToken !== stale.accessToken) {
+        return { outcome: { kind: 'refreshed', secrets: current.secrets }, version: current.version };
+      }
+      const outcome = await refresher(current?.secrets ?? stale);
+      if (outcome.kind !== 'refreshed') return { outcome };
+      return { outcome, version: await this.storeSecrets(em, account, outcome.secrets, now) };
+    });
   }
 
   /**

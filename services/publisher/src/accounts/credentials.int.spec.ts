@@ -144,4 +144,25 @@ describe('account credentials at rest', () => {
       expect(own[0].n).toBeGreaterThan(0);
     }
   });
+
+  it('refreshes a token pair once when several callers find it expired at the same moment', async () => {
+    const { account } = await xAccount();
+    const stale = (await asPlatform(h.ds, (em) => h.accounts.openSecrets(em, account.id)))!.secrets;
+    let calls = 0;
+    const refresher = async (current: typeof stale) => {
+      calls += 1;
+      // A refresh spends the refresh token: a second one with the same token would be refused.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { kind: 'refreshed' as const, secrets: { ...current, accessToken: `fresh-${calls}` } };
+    };
+    const results = await Promise.all(
+      [1, 2, 3].map(() => h.accounts.refreshSecrets(account, stale, refresher)),
+    );
+    expect(calls).toBe(1);
+    expect(
+      results.map((r) => (r.outcome.kind === 'refreshed' ? r.outcome.secrets.accessToken : r.outcome.kind)),
+    ).toEqual(['fresh-1', 'fresh-1', 'fresh-1']);
+    const stored = (await asPlatform(h.ds, (em) => h.accounts.openSecrets(em, account.id)))!.secrets;
+    expect(stored.accessToken).toBe('fresh-1');
+  });
 });

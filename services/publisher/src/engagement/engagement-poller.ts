@@ -149,9 +149,11 @@ export class EngagementPoller implements OnApplicationBootstrap, BeforeApplicati
     let outcome = await adapter.insights(request);
     if (outcome.kind === 'unauthorized' && adapter.refresh) {
       // An X token lasts two hours: refresh it (stored before use) and read again.
-      const refreshed = await adapter.refresh(target, secrets.secrets);
+      const refresh = adapter.refresh.bind(adapter);
+      const { outcome: refreshed } = await this.accounts.refreshSecrets(account, secrets.secrets, (current) =>
+        refresh(target, current),
+      );
       if (refreshed.kind === 'refreshed') {
-        await this.accounts.replaceSecrets(account, refreshed.secrets);
         outcome = await adapter.insights({ ...request, secrets: refreshed.secrets });
       }
     }

@@ -68,8 +68,14 @@ export interface PublishSession {
   rememberContainer(containerId: string | null): Promise<boolean>;
   /** Keeps the claim alive during long work; false when another worker has taken the job over. */
   extendLease(): Promise<boolean>;
-  /** Stores refreshed secrets (sealed under the current key) before they are used. */
-  replaceSecrets(next: AccountSecrets): Promise<void>;
+  /**
+   * Refreshes the account's secrets once across every caller (serialised per account), storing
+   * them before they are used; `stale` are the secrets the platform just refused.
+   */
+  refreshSecrets(
+    stale: AccountSecrets,
+    refresher: (current: AccountSecrets) => Promise<RefreshOutcome>,
+  ): Promise<RefreshOutcome>;
   audience?: BroadcastAudience;
 }
 

@@ -198,7 +198,7 @@ export class XAdapter implements PlatformAdapter {
     return { kind: 'metrics', metrics };
   }
 
-  /** Runs a call; on 401 refreshes once (storing the new pair first) and runs it again. */
+  /** Runs a call; on 401 refreshes once (serialised per account, the new pair stored first) and runs it again. */
   private async withRefresh<T extends CallOutcome | LookupOutcome>(
     target: PublishTarget,
     session: PublishSession,
@@ -206,9 +206,10 @@ export class XAdapter implements PlatformAdapter {
   ): Promise<T | CallFailure> {
     const first = await call(target.secrets);
     if (first.kind !== 'unauthorized') return first;
-    const refreshed = await this.refresh(target.account, target.secrets);
+    const refreshed = await session.refreshSecrets(target.secrets, (current) =>
+      this.refresh(target.account, current),
+    );
     if (refreshed.kind !== 'refreshed') return refreshed;
-    await session.replaceSecrets(refreshed.secrets);
     target.secrets = refreshed.secrets;
     return call(refreshed.secrets);
   }

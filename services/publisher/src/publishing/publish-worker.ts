@@ -153,8 +153,11 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
         return this.jobs.rememberContainer(c, id);
       },
       extendLease: () => this.jobs.extendLease(c),
-      replaceSecrets: async (next) => {
-        c.secrets = { secrets: next, version: await this.accounts.replaceSecrets(c.account, next) };
+      refreshSecrets: async (stale, refresher) => {
+        const { outcome, version } = await this.accounts.refreshSecrets(c.account, stale, refresher);
+        if (outcome.kind === 'refreshed' && version !== undefined)
+          c.secrets = { secrets: outcome.secrets, version };
+        return outcome;
       },
       audience,
     };
