@@ -1,10 +1,10 @@
 // Prasar's benchmark (`npm run bench`): the machine's ceilings, the publishing pipeline, the gateway
 // against a subgraph, and engagement ingestion once analytics exists. Loopback only; every loop has
 // a count and a time limit. Results go to bench/results/<timestamp>.json and latest.json.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { portsFor, readInfraEnv, startStack, type RunningStack } from '@prasar/testing';
 import { kafkaCeilings, postgresCeiling } from './ceilings';
+import { runEngagement } from './engagement';
 import { runGateway } from './gateway';
 import { runPipeline, setupPipeline, type PipelineOptions } from './pipeline';
 import { line, machine, saveResults, table, withRatio, write, type Measurement } from './report';
@@ -71,20 +71,11 @@ async function main(): Promise<void> {
     add(await runGateway(stack, setup.departments[0], { seconds: 10, warmupSeconds: 2 }));
 
     write('== engagement ingestion\n');
-    const analyticsBuilt =
-      existsSync(join(stackDefs.ROOT, 'services', 'analytics')) &&
-      stackDefs.SERVICES.some((s) => s.name === 'analytics');
-    const why = analyticsBuilt
-      ? 'analytics is in the stack, but its engagement benchmark is not written yet'
-      : 'analytics is not built yet (no services/analytics in stack.cjs)';
-    write(`  skipped: ${why}\n`);
-    measurements.push({
-      name: 'engagement.ingestion',
-      value: null,
-      unit: 'events/s',
-      detail: `skipped: ${why}`,
-    });
-    notes.push(`engagement ingestion skipped: ${why}`);
+    if (stackDefs.SERVICES.some((s) => s.name === 'analytics')) {
+      add(await runEngagement(env, { events: 100_000, publications: 10_000, timeoutMs: 120_000 }));
+    } else {
+      notes.push('engagement ingestion skipped: analytics is not in the stack');
+    }
   } catch (err) {
     if (stack) write(`--- last service output ---\n${stack.logs.slice(-40).join('\n')}\n`);
     throw err;

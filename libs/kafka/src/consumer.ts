@@ -39,6 +39,12 @@ export interface ConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** A new group starts at the earliest offset, so nothing produced before it existed is missed. */
   fromBeginning?: boolean;
+  /**
+   * Handles up to this many messages of a Kafka batch in ONE transaction (one inbox insert for all
+   * of them), for high-volume read models. If the transaction fails, those messages are handled
+   * one by one as usual, so a poison message is still retried and parked alone. Off by default.
+   */
+  transactionBatchSize?: number;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
@@ -145,12 +151,112 @@ export class EventConsumer {
     isRunning,
     isStale,
   }: EachBatchPayload) {
+    const size = this.options.transactionBatchSize ?? 0;
+    if (size > 1) {
+      for (let i = 0; i < batch.messages.length; i += size) {
+        if (!isRunning() || isStale()) break;
+        const chunk = batch.messages.slice(i, i + size);
+        if (!(await this.processTogether(batch.topic, batch.partition, chunk))) {
+          for (const message of chunk) await this.process(batch.topic, batch.partition, message, heartbeat);
+        }
+        resolveOffset(chunk[chunk.length - 1].offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      }
+      return;
+    }
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       await this.process(batch.topic, batch.partition, message, heartbeat);
       resolveOffset(message.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
+    }
+  }
+
+  /**
+   * Handles messages in one transaction; false (nothing committed) when any of them cannot be
+   * handled that way, so the caller handles them one by one.
+   */
+  private async processTogether(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<boolean> {
+    const items: { id: string; type: string; handler?: EventHandler; event?: InboundEvent }[] = [];
+    for (const message of messages) {
+      const headers = readHeaders(message.headers);
+      const type = headers[HEADER.type];
+      const id = headers[HEADER.id];
+      if (!type || !id) return false;
+      const handler = this.handlerFor(type);
+      if (!handler) {
+        items.push({ id, type });
+        continue;
+      }
+      try {
+        items.push({
+          id,
+          type,
+          handler,
+          event: {
+            id,
+            type,
+            source: headers[HEADER.source] ?? '',
+            time: new Date(headers[HEADER.time] ?? Date.now()),
+            key: message.key?.toString('utf8') ?? '',
+            departmentId: headers[HEADER.departmentId],
+            topic,
+            partition,
+            offset: message.offset,
+            headers,
+            message: decodeEvent(type, message.value ?? Buffer.alloc(0)).message,
+          },
+        });
+      } catch {
+        return false;
+      }
+    }
+    const elapsed = startTimer();
+    try {
+      const outcomes = await this.ds.transaction(async (em) => {
+        const ids = items.filter((i) => i.handler).map((i) => i.id);
+        const fresh: { event_id: string }[] = ids.length
+          ? await em.query(
+              `INSERT INTO prasar_inbox (consumer_group, event_id)
+               SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+              [this.options.groupId, ids],
+            )
+          : [];
+        const unseen = new Set(fresh.map((r) => r.event_id));
+        await setTenant(em, ALL_DEPARTMENTS);
+        const result: Outcome[] = [];
+        for (const item of items) {
+          if (!item.handler || !item.event) result.push('ignored');
+          else if (!unseen.delete(item.id)) result.push('duplicate');
+          else {
+            await item.handler(item.event, em);
+            result.push('handled');
+          }
+        }
+        return result;
+      });
+      const seconds = elapsed() / Math.max(1, items.length);
+      items.forEach((item, i) => {
+        if (item.handler)
+          kafkaMetrics().duration.record(seconds, {
+            consumer_group: this.options.groupId,
+            event_type: item.type,
+          });
+        this.report(outcomes[i], item.id, item.type, topic, 1);
+      });
+      return true;
+    } catch (err) {
+      this.logger.warn(
+        { err, topic, messages: messages.length },
+        'batch transaction failed; handling its messages one by one',
+      );
+      return false;
     }
   }
 

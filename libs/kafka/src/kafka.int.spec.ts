@@ -56,7 +56,12 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
   });
 
   /** A consumer whose handler writes one effect row per handled event, in the handler's transaction. */
-  async function startConsumer(topics: string[], handler?: EventHandler, maxAttempts = 3) {
+  async function startConsumer(
+    topics: string[],
+    handler?: EventHandler,
+    maxAttempts = 3,
+    transactionBatchSize?: number,
+  ) {
     const outcomes: { outcome: Outcome; id?: string; type?: string }[] = [];
     const consumer = new EventConsumer(
       kafka,
@@ -252,5 +257,51 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
     expect(parked[0].error).toContain('MalformedEventError');
     expect(parked[0].headers[HEADER.dlqAttempts]).toBe('0');
+  });
+
+  it('in batch mode, handles a batch in one transaction, drops redeliveries, and still parks a poison message alone', async () => {
+    const topic = await createTopic();
+    const poison = randomUUID();
+    const handled: string[] = [];
+    const { outcomes } = await startConsumer(
+      [topic],
+      async (event, em) => {
+        if (event.id === poison) throw new Error('cannot read this snapshot');
+        await em.query(`INSERT INTO effects (event_id, note) VALUES ($1, 'batch')`, [event.id]);
+        handled.push(event.id);
+      },
+      2,
+      100,
+    );
+    const contentId = randomUUID();
+    const message = (id: string) => ({
+      key: contentId,
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
+      headers: {
+        [HEADER.id]: id,
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+      },
+    });
+    const first = Array.from({ length: 40 }, () => randomUUID());
+    // A clean batch: one transaction, one redelivered id inside it.
+    await producer.send({ topic, messages: [...first, first[0]].map(message) });
+    await eventually(async () => expect(outcomes).toHaveLength(41));
+    expect(outcomes.filter((o) => o.outcome === 'handled')).toHaveLength(40);
+    expect(outcomes.filter((o) => o.outcome === 'duplicate').map((o) => o.id)).toEqual([first[0]]);
+    // A batch with a poison message falls back to one by one: the rest are handled, the poison parked.
+    const second = [randomUUID(), poison, randomUUID()];
+    await producer.send({ topic, messages: second.map(message) });
+    await eventually(async () => expect(outcomes).toHaveLength(44));
+    expect(outcomes.slice(41).map((o) => [o.id, o.outcome])).toEqual([
+      [second[0], 'handled'],
+      [poison, 'dead-lettered'],
+      [second[2], 'handled'],
+    ]);
+    const [{ n }] = await ds.query(
+      `SELECT count(*)::int AS n FROM effects WHERE event_id = ANY($1::uuid[])`,
+      [[...first, ...second]],
+    );
+    expect(n).toBe(42);
   });
 });
