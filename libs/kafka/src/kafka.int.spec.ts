@@ -75,6 +75,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
         initialBackoffMs: 20,
         maxBackoffMs: 100,
         fromBeginning: true,
+        transactionBatchSize,
       },
       () =>
         handler ??
