@@ -190,3 +190,40 @@ export async function scratchDatabase(prefix: string, env: InfraEnv = readInfraE
     },
   };
 }
+
+/** A decoded event a service wrote to its outbox. */
+export interface OutboxEvent {
+  type: string;
+  key: string;
+  departmentId: string | null;
+  message: Record<string, unknown>;
+}
+
+/** Every event in a service's outbox, oldest first, optionally of one type (short name, e.g. `ContentUpdated`). */
+export async function readOutbox(
+  db: { query(sql: string): Promise<unknown> },
+  type?: string,
+): Promise<OutboxEvent[]> {
+  const { decodeEvent } = await import('@prasar/contracts');
+  const rows = (await db.query(
+    `SELECT type, key, department_id, payload FROM prasar_outbox ORDER BY seq`,
+  )) as { type: string; key: string; department_id: string | null; payload: Buffer }[];
+  return rows
+    .filter((r) => !type || r.type.endsWith(`.${type}`))
+    .map((r) => ({
+      type: r.type,
+      key: r.key,
+      departmentId: r.department_id,
+      message: decodeEvent(r.type, r.payload).message as unknown as Record<string, unknown>,
+    }));
+}
+
+/** A superuser connection to one database (to bypass triggers and row-level security in tamper tests). */
+export async function adminClientFor(database: string, env: InfraEnv = readInfraEnv()) {
+  const { Client } = await import('pg');
+  const url = new URL(env.DATABASE_ADMIN_URL);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  return client;
+}

@@ -15,7 +15,6 @@ import { departmentIdOf, type Principal, type Role } from '@prasar/auth';
 import type { Platform } from '@prasar/compliance';
 import {
   AccountConnectedSchema,
-  decodeEvent,
   dlqTopicOf,
   eventTypeOf,
   Platform as PbPlatform,
@@ -33,7 +32,15 @@ import {
   toEventRecord,
 } from '@prasar/kafka';
 import { asPlatform, createServiceDataSource, migrate } from '@prasar/persistence';
-import { eventually, readInfraEnv, scratchDatabase, type InfraEnv } from '@prasar/testing';
+import {
+  adminClientFor,
+  eventually,
+  readInfraEnv,
+  readOutbox,
+  scratchDatabase,
+  type InfraEnv,
+  type OutboxEvent,
+} from '@prasar/testing';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuditTrail } from '../audit/audit.service';
 import { ComplianceService } from '../compliance/compliance.service';
@@ -51,13 +58,7 @@ export interface HarnessOptions {
   http?: boolean;
 }
 
-/** A decoded event intake wrote to its outbox. */
-export interface OutboxEvent {
-  type: string;
-  key: string;
-  departmentId: string | null;
-  message: Record<string, unknown>;
-}
+export type { OutboxEvent } from '@prasar/testing';
 
 export interface IntakeHarness {
   env: InfraEnv;
@@ -263,24 +264,11 @@ export async function startIntake(name: string, options: HarnessOptions = {}): P
           ),
         );
       },
-      async outbox(type) {
-        const rows: { type: string; key: string; department_id: string | null; payload: Buffer }[] =
-          await ds.query(`SELECT type, key, department_id, payload FROM prasar_outbox ORDER BY seq`);
-        return rows
-          .filter((r) => !type || r.type.endsWith(`.${type}`))
-          .map((r) => ({
-            type: r.type,
-            key: r.key,
-            departmentId: r.department_id,
-            message: decodeEvent(r.type, r.payload).message as unknown as Record<string, unknown>,
-          }));
+      outbox(type) {
+        return readOutbox(ds, type);
       },
-      async adminClient() {
-        const url = new URL(env.DATABASE_ADMIN_URL);
-        url.pathname = `/${db.name}`;
-        const client = new Client({ connectionString: url.toString() });
-        await client.connect();
-        return client;
+      adminClient() {
+        return adminClientFor(db.name, env);
       },
       close,
     };

@@ -17,7 +17,6 @@ import { departmentIdOf, type Principal, type Role } from '@prasar/auth';
 import { loadConfig } from '@prasar/config';
 import {
   ContentKind,
-  decodeEvent,
   dlqTopicOf,
   eventTypeOf,
   Language,
@@ -41,11 +40,14 @@ import {
 } from '@prasar/kafka';
 import { asPlatform, createServiceDataSource, migrate } from '@prasar/persistence';
 import {
+  adminClientFor,
   eventually,
   platformSim,
   readInfraEnv,
+  readOutbox,
   scratchDatabase,
   type InfraEnv,
+  type OutboxEvent,
   type PlatformSim,
 } from '@prasar/testing';
 import type { Platform } from '@prasar/compliance';
@@ -131,12 +133,7 @@ export async function startPlatformSim(): Promise<{
   return { url, control: platformSim({ baseUrl: url, adminToken }), stop };
 }
 
-/** A decoded event from the outbox. */
-export interface OutboxEvent {
-  type: string;
-  key: string;
-  message: Record<string, unknown>;
-}
+export type { OutboxEvent } from '@prasar/testing';
 
 export interface PublisherOptions {
   /** PUBLISHER_CREDENTIALS_KEYS. */
@@ -395,24 +392,11 @@ export async function startPublisher(
           em.find(PublishAttempt, { where: { publicationId }, order: { attempt: 'ASC' } }),
         );
       },
-      async outbox(type) {
-        const rows: { type: string; key: string; payload: Buffer }[] = await harness.ds.query(
-          `SELECT type, key, payload FROM prasar_outbox ORDER BY seq`,
-        );
-        return rows
-          .filter((r) => !type || r.type.endsWith(`.${type}`))
-          .map((r) => ({
-            type: r.type,
-            key: r.key,
-            message: decodeEvent(r.type, r.payload).message as unknown as Record<string, unknown>,
-          }));
+      outbox(type) {
+        return readOutbox(harness.ds, type);
       },
-      async adminClient() {
-        const url = new URL(env.DATABASE_ADMIN_URL);
-        url.pathname = `/${db.name}`;
-        const client = new Client({ connectionString: url.toString() });
-        await client.connect();
-        return client;
+      adminClient() {
+        return adminClientFor(db.name, env);
       },
       async restart(o = current) {
         current = { ...current, ...o };
