@@ -48,14 +48,14 @@ async function main(): Promise<void> {
   write('== migrations\n');
   await stackDefs.migrateAll(env);
 
-  write('== starting the platform on ports from 52000\n');
+  write('== starting the platform on ports from 22000\n');
   let stack: RunningStack | undefined;
   const stopOnSignal = () => void stack?.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
     const t = Date.now();
-    stack = await startStack({ ports: portsFor(52000) });
+    stack = await startStack({ ports: portsFor(22000) });
     write(
       `  ${stackDefs.SERVICES.map((s) => s.name).join(', ')} up in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
     );

@@ -13,7 +13,7 @@ import {
 } from '@prasar/testing';
 import { announceAccount } from './support';
 
-const PORTS = portsFor(45000);
+const PORTS = portsFor(25000);
 
 describe('foundation: a content item through the gateway', () => {
   let stack: RunningStack;

@@ -25,7 +25,7 @@ import {
 } from '@prasar/testing';
 
 // Every process startStack starts; ports of their own, so this runs beside the other e2e specs.
-const PORTS = portsFor(46000);
+const PORTS = portsFor(26000);
 
 describe('intake: accounts from the publisher, content through the gateway', () => {
   let stack: RunningStack;

@@ -29,7 +29,7 @@ describe('publishing to all four platforms through the gateway', () => {
   const marker = `(${run})`;
   const tokens: Record<string, string> = {};
   const accounts: Record<string, string> = {};
-  const ports = portsFor(49000);
+  const ports = portsFor(29000);
   const subscribers = ['919826000001', '919826000002', '919826000003'];
 
   beforeAll(async () => {

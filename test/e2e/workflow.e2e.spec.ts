@@ -13,7 +13,7 @@ describe('approval workflow through the gateway', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startStack({ ports: portsFor(48000) });
+    stack = await startStack({ ports: portsFor(28000) });
     const admin = await tokenFor({ subject: 'it-admin', roles: ['IT_CELL_ADMIN'] });
     tokens.editor = await tokenFor({
       subject: `editor-${run}`,

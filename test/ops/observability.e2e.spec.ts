@@ -12,8 +12,8 @@ import { eventually, gql, portsFor, startStack, tokenFor, type RunningStack } fr
 import { DASHBOARDS } from '../../deploy/grafana/dashboards';
 import { announceAccount } from '../e2e/support';
 
-const PORTS = portsFor(47000);
-const PROMETHEUS_PORT = 47090;
+const PORTS = portsFor(27000);
+const PROMETHEUS_PORT = 27090;
 
 interface ReceivedSpan {
   service: string;

@@ -89,12 +89,21 @@ interface StackModule {
 
 /**
  * Ports for every service of the stack, offset from `base` the way the defaults are offset from
- * 4000 (gateway = base, intake = base + 101, ...), so parallel e2e suites never collide.
+ * 4000 (gateway = base, intake = base + 101, ...), so parallel e2e suites never collide. Bases
+ * stay below the ephemeral port range.
  */
 export function portsFor(base: number): Record<string, number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const stack = require('./stack.cjs') as StackModule;
-  return Object.fromEntries(stack.SERVICES.map((s) => [s.name, base + (s.port - 4000)]));
+  const ports = Object.fromEntries(stack.SERVICES.map((s) => [s.name, base + (s.port - 4000)]));
+  // Ports from Linux's ephemeral range (32768-60999) can be taken at any moment by an outgoing
+  // connection's local port, and a listen then fails with EADDRINUSE.
+  const high = Object.entries(ports).filter(([, port]) => port >= 32768);
+  if (high.length)
+    throw new Error(
+      `portsFor(${base}): keep test ports below 32768 (${high.map(([n, p]) => `${n} ${p}`).join(', ')})`,
+    );
+  return ports;
 }
 
 export interface RunningStack {
