@@ -5,6 +5,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { decodeEvent, dlqTopicOf } from '@prasar/contracts';
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { withExtractedContext } from '@prasar/telemetry';
+import { flushDeferred } from './deferred';
 import { HEADER, readHeaders } from './headers';
 import { recordInboxEvent } from './inbox';
 import { kafkaMetrics, observeConsumerLag } from './metrics';
@@ -239,6 +240,7 @@ export class EventConsumer {
             result.push('handled');
           }
         }
+        await flushDeferred(em);
         return result;
       });
       const seconds = elapsed() / Math.max(1, items.length);
@@ -329,6 +331,7 @@ export class EventConsumer {
                   // Handlers act for the platform: row-level security lets them see every department.
                   await setTenant(em, ALL_DEPARTMENTS);
                   await handler(event, em);
+                  await flushDeferred(em);
                   return 'handled' as const;
                 });
               } catch (err) {

@@ -1,5 +1,6 @@
 export * from './client';
 export * from './consumer';
+export * from './deferred';
 export * from './dlq';
 export * from './headers';
 export * from './inbox';

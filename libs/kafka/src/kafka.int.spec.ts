@@ -16,10 +16,11 @@ import { renderMetrics } from '@prasar/telemetry';
 import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { createIdempotentProducer, createKafka } from './client';
 import { EventConsumer, type EventHandler, type Outcome } from './consumer';
+import { deferredIn, type DeferredWork } from './deferred';
 import { inspectDeadLetters, replayDeadLetters } from './dlq';
 import { HEADER } from './headers';
 import { KafkaOutboxInbox1764100000000 } from './migration';
-import { enqueueEvent } from './outbox';
+import { enqueueEvent, toEventRecord } from './outbox';
 import { OutboxRelay } from './relay';
 
 const logger = pino({ level: 'silent' });
@@ -61,6 +62,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     handler?: EventHandler,
     maxAttempts = 3,
     transactionBatchSize?: number,
+    fromBeginning = true,
   ) {
     const outcomes: { outcome: Outcome; id?: string; type?: string }[] = [];
     const consumer = new EventConsumer(
@@ -74,7 +76,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
         maxAttempts,
         initialBackoffMs: 20,
         maxBackoffMs: 100,
-        fromBeginning: true,
+        fromBeginning,
         transactionBatchSize,
       },
       () =>
@@ -114,7 +116,20 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
   }
 
   it('publishes each outbox event exactly once in effect, even when the relay dies between send and mark', async () => {
-    const { outcomes } = await startConsumer([TOPICS.content]);
+    // The shared topic keeps every earlier run's events: a new group starts at its end.
+    const { outcomes } = await startConsumer([TOPICS.content], undefined, 3, undefined, false);
+    // Its start offsets are settled once it has seen a probe (one sent too early is simply missed).
+    const probes: string[] = [];
+    await eventually(async () => {
+      const record = toEventRecord('/test', contentCreated(randomUUID()));
+      probes.push(record.id);
+      await producer.send({
+        topic: record.topic,
+        messages: [{ key: record.key, value: record.value, headers: record.headers }],
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(outcomes.some((o) => o.id && probes.includes(o.id))).toBe(true);
+    });
     const contentId = randomUUID();
     const ids = await ds.transaction(async (em) => [
       await enqueueEvent(em, '/test', contentCreated(contentId)),
@@ -304,5 +319,62 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
       [[...first, ...second]],
     );
     expect(n).toBe(42);
+  });
+  it('writes deferred work once per transaction, and a unit that fails to write is retried one event at a time', async () => {
+    const topic = await createTopic();
+    const statements: number[] = [];
+    const refused = randomUUID();
+    // A read model that collects rows and writes them in one statement when the transaction ends.
+    const effects: DeferredWork<string[]> = {
+      create: () => [],
+      flush: async (ids, em) => {
+        statements.push(ids.length);
+        if (ids.includes(refused)) throw new Error('a row the table refuses');
+        await em.query(`INSERT INTO effects (event_id, note) SELECT unnest($1::uuid[]), 'deferred'`, [ids]);
+      },
+    };
+    const { outcomes } = await startConsumer(
+      [topic],
+      async (event, em) => {
+        deferredIn(em, effects).push(event.id);
+      },
+      2,
+      100,
+    );
+    const contentId = randomUUID();
+    const message = (id: string) => ({
+      key: contentId,
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
+      headers: {
+        [HEADER.id]: id,
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+      },
+    });
+    const ids = Array.from({ length: 30 }, () => randomUUID());
+    await producer.send({ topic, messages: ids.map(message) });
+    await eventually(async () => expect(outcomes).toHaveLength(30));
+    // Kafka may hand the 30 over in one batch or a few; never a statement per event.
+    expect(statements.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(statements.length).toBeLessThanOrEqual(3);
+    const count = async (list: string[]) =>
+      (await ds.query(`SELECT count(*)::int AS n FROM effects WHERE event_id = ANY($1::uuid[])`, [list]))[0]
+        .n as number;
+    expect(await count(ids)).toBe(30);
+
+    // The unit holding the refused row fails as a whole; one by one, the others are written and
+    // the refused event alone is parked.
+    statements.length = 0;
+    const more = [randomUUID(), refused, randomUUID()];
+    await producer.send({ topic, messages: more.map(message) });
+    await eventually(async () => expect(outcomes).toHaveLength(33));
+    expect(outcomes.slice(30).map((o) => [o.id, o.outcome])).toEqual([
+      [more[0], 'handled'],
+      [refused, 'dead-lettered'],
+      [more[2], 'handled'],
+    ]);
+    // The refused event was written alone, once per attempt.
+    expect(statements.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2);
+    expect(await count(more)).toBe(2);
   });
 });

@@ -24,6 +24,7 @@ import {
   PublishRequestedSchema,
 } from '@prasar/contracts';
 import { asPlatform, createServiceDataSource, migrate, type DataSource } from '@prasar/persistence';
+import { withDeferred } from '@prasar/kafka';
 import { readInfraEnv, tokenFor } from '@prasar/testing';
 import { analyticsDataSourceOptions } from './data-source';
 import { RecordsController, RECORDS_VERIFIER } from './export/records.controller';
@@ -456,8 +457,19 @@ describe('analytics against the real database', () => {
     }
   }
 
+  /** One event per transaction, as the consumer handles a message on its own. */
   async function applyAll(order: Step[]) {
-    for (const step of order) await asPlatform(ds, step);
+    for (const step of order) await asPlatform(ds, (em) => withDeferred(em, step));
+  }
+
+  /** Several events per transaction, written together, as the consumer handles a Kafka batch. */
+  async function applyInBatches(order: Step[], size: number) {
+    for (let i = 0; i < order.length; i += size)
+      await asPlatform(ds, (em) =>
+        withDeferred(em, async (tx) => {
+          for (const step of order.slice(i, i + size)) await step(tx);
+        }),
+      );
   }
 
   @Module({
@@ -487,7 +499,9 @@ describe('analytics against the real database', () => {
     ingest = new IngestService(prices);
     analytics = new AnalyticsService(ds, prices);
     buildScenario();
-    await applyAll(steps);
+    // The scenario arrives in batches (the consumer's way); the replay test below applies it
+    // again one event at a time and in reverse, and the numbers must not move.
+    await applyInBatches(steps, 7);
     app = await NestFactory.create(ExportTestModule, { logger: false });
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -627,7 +641,7 @@ describe('analytics against the real database', () => {
     });
   });
 
-  it('gives the same numbers when every event is replayed, in any order', async () => {
+  it('gives the same numbers when every event is replayed, one by one or all in one batch, in any order', async () => {
     const before = {
       a: await analytics.scorecard(editorA, A, from, to),
       b: await analytics.scorecard(editorB, B, from, to),
@@ -637,7 +651,7 @@ describe('analytics against the real database', () => {
       metrics: await analytics.contentMetrics(editorA, content.c1),
     };
     await applyAll(steps);
-    await applyAll([...steps].reverse());
+    await applyInBatches([...steps].reverse(), steps.length);
     const after = {
       a: await analytics.scorecard(editorA, A, from, to),
       b: await analytics.scorecard(editorB, B, from, to),
@@ -652,10 +666,16 @@ describe('analytics against the real database', () => {
   it('skips an event without well-formed ids instead of failing it forever', async () => {
     const before = await analytics.scorecard(itCell, A, from, to);
     await asPlatform(ds, (em) =>
-      ingest.contentCreated(
-        em,
-        create(ContentCreatedSchema, { contentId: randomUUID(), departmentId: '', snapshot: { title: 'x' } }),
-        at(`bad-${run}`, '2026-03-10T02:00:00Z'),
+      withDeferred(em, (tx) =>
+        ingest.contentCreated(
+          tx,
+          create(ContentCreatedSchema, {
+            contentId: randomUUID(),
+            departmentId: '',
+            snapshot: { title: 'x' },
+          }),
+          at(`bad-${run}`, '2026-03-10T02:00:00Z'),
+        ),
       ),
     );
     expect(await analytics.scorecard(itCell, A, from, to)).toEqual(before);
