@@ -46,6 +46,9 @@ export interface SimInstagramUser {
   containerReadyAfterPolls?: number;
   /** Or how many simulated seconds processing takes (default 30); whichever comes first. */
   containerReadyAfterSeconds?: number;
+  /** The same for video containers (REELS, VIDEO items): default 3 polls or 60 seconds. */
+  videoReadyAfterPolls?: number;
+  videoReadyAfterSeconds?: number;
   rateLimit?: SimRateLimit | null;
 }
 
@@ -115,7 +118,7 @@ export interface SimLedgerEntry {
   seq: number;
   platform: SimPlatform;
   account: string;
-  kind: 'tweet' | 'page_post' | 'page_photo' | 'ig_media' | 'wa_message';
+  kind: 'tweet' | 'page_post' | 'page_photo' | 'page_video' | 'ig_media' | 'wa_message';
   id: string;
   text: string;
   createdAt: string;
@@ -144,6 +147,18 @@ export interface SimWhatsAppNumberState {
   notOnWhatsApp: string[];
 }
 
+/** How `GET /media/<name>` should answer (test media the simulator generates). */
+export interface SimMediaOptions {
+  /** Pad the file to about this many bytes. */
+  bytes?: number;
+  /** Answer this 4xx/5xx status instead of the file. */
+  status?: number;
+  /** Answer this late (real milliseconds). */
+  delayMs?: number;
+  /** Serve this content type instead of the extension's. */
+  type?: string;
+}
+
 /** The control API refused a call. */
 export class PlatformSimError extends Error {
   constructor(
@@ -158,6 +173,13 @@ export class PlatformSimError extends Error {
 /** The control API of one simulator. */
 export interface PlatformSim {
   readonly baseUrl: string;
+  /**
+   * The URL of a file the simulator serves: `<name>.jpg|.png|.gif|.mp4|.html`, bytes that depend on
+   * the name; a name starting with `missing` is a 404. No admin token is needed to fetch it.
+   */
+  mediaUrl(name: string, options?: SimMediaOptions): string;
+  /** The bytes `mediaUrl(name)` serves (fetched), to compare with what a platform recorded. */
+  mediaBytes(name: string, options?: SimMediaOptions): Promise<Buffer>;
   registerXAccount(account: SimXAccount): Promise<{ id: string; accessTokenExpiresAt: string }>;
   registerFacebookPage(page: SimFacebookPage): Promise<{ id: string }>;
   registerInstagramUser(user: SimInstagramUser): Promise<{ id: string }>;
@@ -211,8 +233,22 @@ export function platformSim(options: { baseUrl: string; adminToken: string }): P
     return parsed as T;
   }
   const number = (id: string) => `/whatsapp/numbers/${encodeURIComponent(id)}`;
+  const mediaUrl = (name: string, media: SimMediaOptions = {}) => {
+    const query = new URLSearchParams(
+      Object.entries(media)
+        .filter((e) => e[1] !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    ).toString();
+    return `${baseUrl}/media/${encodeURIComponent(name)}${query ? `?${query}` : ''}`;
+  };
   return {
     baseUrl,
+    mediaUrl,
+    mediaBytes: async (name, media) => {
+      const res = await fetch(mediaUrl(name, media));
+      if (!res.ok) throw new PlatformSimError(res.status, await res.text());
+      return Buffer.from(await res.arrayBuffer());
+    },
     registerXAccount: (account) => call('POST', '/x/accounts', account),
     registerFacebookPage: (page) => call('POST', '/facebook/pages', page),
     registerInstagramUser: (user) => call('POST', '/instagram/users', user),

@@ -45,6 +45,8 @@ const schemas = {
     publishingQuota: z.number().int().positive().default(50),
     containerReadyAfterPolls: z.number().int().min(0).default(1),
     containerReadyAfterSeconds: z.number().int().min(0).default(30),
+    videoReadyAfterPolls: z.number().int().min(0).default(3),
+    videoReadyAfterSeconds: z.number().int().min(0).default(60),
     rateLimit,
   }),
   whatsappNumber: z.object({
@@ -207,6 +209,8 @@ export function controlApi(sim: Sim, options: ControlOptions): (req: SimRequest)
       quotaTotal: body.publishingQuota,
       readyAfterPolls: body.containerReadyAfterPolls,
       readyAfterSeconds: body.containerReadyAfterSeconds,
+      videoReadyAfterPolls: body.videoReadyAfterPolls,
+      videoReadyAfterSeconds: body.videoReadyAfterSeconds,
       rateLimit: limitOr(body.rateLimit, 'instagram'),
     });
     state.grantToken(body.accessToken, 'instagram', body.id, expiry(body.tokenExpiresInSeconds));

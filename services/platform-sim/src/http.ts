@@ -12,6 +12,7 @@ export interface Reply {
 export interface UploadedFile {
   size: number;
   type: string;
+  bytes: Buffer;
 }
 
 /** A request with its body parsed, as the platform modules see it. */
@@ -90,7 +91,12 @@ export async function readRequest(req: IncomingMessage, maxBytes: number): Promi
       }
       for (const [key, value] of form) {
         if (typeof value === 'string') params[key] = value;
-        else files.set(key, { size: value.size, type: value.type });
+        else
+          files.set(key, {
+            size: value.size,
+            type: value.type,
+            bytes: Buffer.from(await value.arrayBuffer()),
+          });
       }
     }
   }

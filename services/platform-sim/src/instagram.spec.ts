@@ -64,7 +64,13 @@ describe('Instagram content publishing', () => {
         kind: 'ig_media',
         id: published.body.id,
         text: 'Harvest festival #MPKisan',
-        details: { containerId: id, mediaType: 'IMAGE', imageUrl: JPEG },
+        details: {
+          containerId: id,
+          mediaType: 'IMAGE',
+          mediaProductType: 'FEED',
+          imageUrl: JPEG,
+          media: { url: JPEG }, // not on a loopback host: not fetched
+        },
       }),
     ]);
     const media = await graph<{ data: { id: string; caption: string; timestamp: string }[] }>(
@@ -149,7 +155,14 @@ describe('Instagram content publishing', () => {
     const published = await publish(carousel.body.id);
     expect(published.status).toBe(200);
     const [entry] = await sim.control.ledger({ platform: 'instagram' });
-    expect(entry.details).toMatchObject({ mediaType: 'CAROUSEL_ALBUM', children });
+    expect(entry.details).toMatchObject({
+      mediaType: 'CAROUSEL_ALBUM',
+      children: children.map((containerId, i) => ({
+        containerId,
+        mediaType: 'IMAGE',
+        url: `https://cdn.mp.gov.in/${i + 1}.jpg`,
+      })),
+    });
   });
 
   it('ends a container in ERROR when a containerError fault is injected', async () => {

@@ -6,6 +6,7 @@ import type { PlatformRoute, Sim } from './context';
 import { engagementAt } from './engagement';
 import { graphPage, requestedFields } from './facebook';
 import { json, type Reply, type SimRequest } from './http';
+import { mediaDetails, readMediaUrl } from './media';
 import { graphAuthenticate, graphError, invalidParameter, unsupported } from './meta';
 import type { GraphNode, IgContainer, IgMedia, InstagramUser } from './state';
 
@@ -15,6 +16,9 @@ const CAROUSEL_MIN = 2;
 const CAROUSEL_MAX = 10;
 const CONTAINER_TTL_MS = 24 * 3600 * 1000;
 const QUOTA_DURATION_SECONDS = 86_400;
+const IMAGE_MAX_BYTES = 8 * 1024 * 1024;
+const VIDEO_MAX_BYTES = 300 * 1024 * 1024;
+const VIDEO_TYPES = new Set(['video/mp4', 'video/quicktime']);
 
 const MEDIA_FIELDS = [
   'id',
@@ -26,6 +30,7 @@ const MEDIA_FIELDS = [
   'username',
   'like_count',
   'comments_count',
+  'media_product_type',
 ];
 const DEFAULT_MEDIA_FIELDS = ['id'];
 const CONTAINER_FIELDS = ['id', 'status_code', 'status'];
@@ -42,11 +47,11 @@ const INSIGHTS: Record<string, { title: string; value: (e: ReturnType<typeof eng
 };
 
 /**
- * The image's MIME type as the simulator judges it: a `mime` query parameter of the image URL wins
- * (`https://cdn.example/a?mime=image/png`), then the path's extension; a URL with neither is taken
- * for a JPEG. Null for a URL Instagram could not fetch at all.
+ * The media's MIME type as the simulator judges a URL it does not fetch: a `mime` query parameter
+ * wins (`https://cdn.example/a?mime=image/png`), then the path's extension; a URL with neither is
+ * taken for `fallback` (a JPEG, or an MP4 for a video). Null for a URL Instagram could not fetch.
  */
-export function imageTypeOf(url: string): string | null {
+export function imageTypeOf(url: string, fallback = 'image/jpeg'): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -57,8 +62,10 @@ export function imageTypeOf(url: string): string | null {
   const hint = parsed.searchParams.get('mime');
   if (hint) return hint.toLowerCase();
   const ext = /\.([a-z0-9]+)$/i.exec(parsed.pathname)?.[1]?.toLowerCase();
-  if (!ext) return 'image/jpeg';
+  if (!ext) return fallback;
   const known: Record<string, string> = {
+    mp4: 'video/mp4',
+    mov: 'video/quicktime',
     jpg: 'image/jpeg',
     jpeg: 'image/jpeg',
     png: 'image/png',
@@ -99,9 +106,70 @@ export function instagramRoute(
     if (container.failed) return 'ERROR';
     const age = clock.now() - container.createdAt;
     if (age >= CONTAINER_TTL_MS) return 'EXPIRED';
-    // The first `readyAfterPolls` status polls see IN_PROGRESS, or processing takes its simulated time.
-    const ready = container.polls >= user.readyAfterPolls || age >= user.readyAfterSeconds * 1000;
-    return ready ? 'FINISHED' : 'IN_PROGRESS';
+    // The first status polls see IN_PROGRESS, or processing takes its simulated time (longer for a video).
+    const video = container.mediaType === 'REELS' || container.mediaType === 'VIDEO';
+    const [polls, seconds] = video
+      ? [user.videoReadyAfterPolls, user.videoReadyAfterSeconds]
+      : [user.readyAfterPolls, user.readyAfterSeconds];
+    if (container.polls < polls && age < seconds * 1000) return 'IN_PROGRESS';
+    // A carousel is as far along as its least processed item.
+    const children = container.children.map((id) => statusOf(state.igContainers.get(id) as IgContainer));
+    if (children.includes('ERROR')) return 'ERROR';
+    return children.includes('IN_PROGRESS') ? 'IN_PROGRESS' : 'FINISHED';
+  }
+
+  /** Reads a container's media URL as Instagram would: fetched when it can be (media.ts), judged by type and size. */
+  async function readMedia(
+    url: string,
+    kind: 'image' | 'video',
+  ): Promise<{ media: Record<string, unknown> } | { reply: Reply }> {
+    const read = await readMediaUrl(url, kind === 'image' ? IMAGE_MAX_BYTES : VIDEO_MAX_BYTES);
+    const refuse = (reply: Reply) => ({ reply });
+    if (read.kind === 'failed' && read.reason === 'too-large')
+      return refuse(
+        graphError(400, {
+          message: 'The media is too large to download.',
+          code: 36001,
+          error_subcode: kind === 'image' ? 2207004 : 2207026,
+          error_user_title: 'Media too large',
+          error_user_msg: `The ${kind} at this URI is ${read.detail}.`,
+        }),
+      );
+    if (read.kind === 'failed')
+      return refuse(
+        graphError(400, {
+          message: 'Media download has failed. The media URI does not meet our requirements.',
+          code: 9004,
+          error_subcode: 2207052,
+          error_user_title: 'Media download failed',
+          error_user_msg: `The ${kind} could not be fetched from this URI (${read.detail}).`,
+        }),
+      );
+    const type =
+      read.kind === 'fetched'
+        ? read.contentType
+        : imageTypeOf(url, kind === 'image' ? 'image/jpeg' : 'video/mp4');
+    if (kind === 'image' && type !== 'image/jpeg')
+      return refuse(
+        graphError(400, {
+          message: 'The image format is not supported.',
+          code: 36001,
+          error_subcode: 2207005,
+          error_user_title: 'Unsupported image format',
+          error_user_msg: `The image is ${type}; only JPEG images can be published.`,
+        }),
+      );
+    if (kind === 'video' && !VIDEO_TYPES.has(type ?? ''))
+      return refuse(
+        graphError(400, {
+          message: 'The video format is not supported.',
+          code: 352,
+          error_subcode: 2207026,
+          error_user_title: 'Unsupported video format',
+          error_user_msg: `The video is ${type}; upload an MP4 or MOV file.`,
+        }),
+      );
+    return { media: mediaDetails(read) };
   }
 
   /** Publishes within the rolling 24 hours (simulated), oldest first. */
@@ -131,11 +199,12 @@ export function instagramRoute(
     return null;
   }
 
-  function createContainer(r: SimRequest, failed: boolean): Reply {
+  async function createContainer(r: SimRequest, failed: boolean): Promise<Reply> {
     const mediaType = (r.params.media_type ?? 'IMAGE').toUpperCase();
     const caption = r.params.caption ?? '';
-    const base = { id: state.nextGraphId(), owner, caption, createdAt: clock.now(), polls: 0, failed };
-    let container: IgContainer;
+    const isCarouselItem = r.params.is_carousel_item === 'true';
+    const base = { owner, caption, polls: 0, failed, isCarouselItem, children: [] as string[] };
+    let container: Omit<IgContainer, 'id' | 'createdAt'>;
     if (mediaType === 'CAROUSEL') {
       const raw = r.params.children ?? '';
       let children: string[];
@@ -160,34 +229,35 @@ export function instagramRoute(
     } else if (mediaType === 'IMAGE') {
       const imageUrl = r.params.image_url;
       if (!imageUrl) return invalidParameter('(#100) The parameter image_url is required.');
-      const type = imageTypeOf(imageUrl);
-      if (type === null)
-        return graphError(400, {
-          message: 'Media download has failed. The media URI does not meet our requirements.',
-          code: 9004,
-          error_subcode: 2207052,
-          error_user_title: 'Media download failed',
-          error_user_msg: 'The image could not be fetched from this URI.',
-        });
-      if (type !== 'image/jpeg')
-        return graphError(400, {
-          message: 'The image format is not supported.',
-          code: 36001,
-          error_subcode: 2207005,
-          error_user_title: 'Unsupported image format',
-          error_user_msg: `The image is ${type}; only JPEG images can be published.`,
-        });
-      const isCarouselItem = r.params.is_carousel_item === 'true';
       const problem = isCarouselItem ? null : captionProblem(caption);
       if (problem) return problem;
-      container = { ...base, mediaType: 'IMAGE', imageUrl, isCarouselItem, children: [] };
+      const read = await readMedia(imageUrl, 'image');
+      if ('reply' in read) return read.reply;
+      container = { ...base, mediaType: 'IMAGE', imageUrl, media: read.media };
+    } else if (mediaType === 'REELS' || mediaType === 'VIDEO') {
+      // A single video is a reel; VIDEO survives only as a carousel item.
+      if (mediaType === 'VIDEO' && !isCarouselItem)
+        return invalidParameter(
+          '(#100) The VIDEO media type is only for carousel items; publish a single video with media_type=REELS',
+        );
+      if (mediaType === 'REELS' && isCarouselItem)
+        return invalidParameter('(#100) A carousel item video has media_type=VIDEO, not REELS');
+      const videoUrl = r.params.video_url;
+      if (!videoUrl) return invalidParameter('(#100) The parameter video_url is required.');
+      const problem = isCarouselItem ? null : captionProblem(caption);
+      if (problem) return problem;
+      const read = await readMedia(videoUrl, 'video');
+      if ('reply' in read) return read.reply;
+      container = { ...base, mediaType, videoUrl, media: read.media };
     } else {
       return invalidParameter(
-        `(#100) The simulator supports IMAGE and CAROUSEL containers, not ${mediaType}`,
+        `(#100) The simulator supports IMAGE, REELS, VIDEO (carousel items) and CAROUSEL containers, not ${mediaType}`,
       );
     }
-    state.igContainers.set(container.id, container);
-    return json(200, { id: container.id });
+    // Created after the media was read: its processing starts now.
+    const created: IgContainer = { id: state.nextGraphId(), createdAt: clock.now(), ...container };
+    state.igContainers.set(created.id, created);
+    return json(200, { id: created.id });
   }
 
   function publish(r: SimRequest): Reply {
@@ -248,7 +318,13 @@ export function instagramRoute(
       id: state.nextGraphId(),
       owner,
       caption: container.caption,
-      mediaType: container.mediaType === 'CAROUSEL' ? 'CAROUSEL_ALBUM' : 'IMAGE',
+      mediaType:
+        container.mediaType === 'CAROUSEL'
+          ? 'CAROUSEL_ALBUM'
+          : container.mediaType === 'IMAGE'
+            ? 'IMAGE'
+            : 'VIDEO',
+      mediaProductType: container.mediaType === 'REELS' ? 'REELS' : 'FEED',
       containerId: container.id,
       createdAt: now,
       permalink: '',
@@ -267,8 +343,18 @@ export function instagramRoute(
       details: {
         containerId: container.id,
         mediaType: media.mediaType,
+        mediaProductType: media.mediaProductType,
         ...(container.imageUrl ? { imageUrl: container.imageUrl } : {}),
-        ...(container.children.length > 0 ? { children: container.children } : {}),
+        ...(container.videoUrl ? { videoUrl: container.videoUrl } : {}),
+        ...(container.media ? { media: container.media } : {}),
+        ...(container.children.length > 0
+          ? {
+              children: container.children.map((id) => {
+                const child = state.igContainers.get(id) as IgContainer;
+                return { containerId: id, mediaType: child.mediaType, ...child.media };
+              }),
+            }
+          : {}),
       },
     });
     return json(200, { id: media.id });
@@ -281,7 +367,8 @@ export function instagramRoute(
       id: media.id,
       caption: media.caption || undefined,
       media_type: media.mediaType,
-      media_url: container?.imageUrl,
+      media_product_type: media.mediaProductType,
+      media_url: container?.imageUrl ?? container?.videoUrl,
       permalink: media.permalink,
       timestamp: new Date(media.createdAt).toISOString().replace(/\.\d{3}Z$/, '+0000'),
       username: user.username,
@@ -361,6 +448,11 @@ export function instagramRoute(
         if (!Array.isArray(fields)) return fields;
         const status = statusOf(container);
         container.polls++;
+        // Processing a carousel processes its items: polling it counts for them too.
+        for (const id of container.children) {
+          const child = state.igContainers.get(id);
+          if (child) child.polls++;
+        }
         const words: Record<ContainerStatus, string> = {
           IN_PROGRESS: 'In Progress: Media is still being processed.',
           FINISHED: 'Finished: Media has been uploaded and it is ready to be published.',

@@ -9,6 +9,7 @@ import { controlApi } from './control';
 import { FaultTable } from './faults';
 import { graphApi } from './graph';
 import { BodyError, json, readRequest, sendReply, type Reply, type SimRequest } from './http';
+import { mediaFile } from './media';
 import { RateLimiter } from './rate-limits';
 import { SimState, type Platform, type WebhookTarget } from './state';
 import { WebhookDispatcher } from './webhooks';
@@ -206,6 +207,8 @@ export function createSimServer(options: SimServerOptions): SimServer {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/healthz') return sendReply(res, json(200, { status: 'ok' }));
     if (path === '/metrics' && options.metrics) return options.metrics(req, res);
+    if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith('/media/'))
+      return serveMedia(req, res);
     const isControl = path === '/_sim' || path.startsWith('/_sim/');
     if (!isControl && !path.startsWith('/2/') && !GRAPH_PATH.test(path))
       return sendReply(res, json(404, { error: 'not_found', message: `Nothing is simulated at ${path}` }));
@@ -220,6 +223,16 @@ export function createSimServer(options: SimServerOptions): SimServer {
     const resolved = path.startsWith('/2/') ? x.route(parsed) : graph.route(parsed);
     if (!('operation' in resolved)) return sendReply(res, resolved);
     return handlePlatform(resolved, parsed, res);
+  }
+
+  /** Test media (media.ts): generated files, and the broken ones a test asks for. */
+  async function serveMedia(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim.invalid');
+    const file = mediaFile(decodeURIComponent(url.pathname.slice('/media/'.length)), url.searchParams);
+    if (file.delayMs > 0) await sleep(file.delayMs);
+    if (res.destroyed) return;
+    res.writeHead(file.status, { 'content-type': file.contentType, 'content-length': file.body.length });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
   const server = createServer((req, res) => {

@@ -60,6 +60,10 @@ export interface XMedia {
   size: number;
   type: string;
   category: string;
+  /** SHA-256 of the uploaded bytes, hex. */
+  sha256: string;
+  /** Set by `POST /2/media/metadata`. */
+  altText?: string;
   expiresAt: number;
 }
 
@@ -77,6 +81,23 @@ export interface PagePost {
   link?: string;
   photoId?: string;
   imageUrl?: string;
+  /** The unpublished photos attached with `attached_media` (their ids), in order. */
+  attachedPhotoIds?: string[];
+  videoId?: string;
+  createdAt: number;
+}
+
+/** A photo uploaded to a page: published ones are page posts too; unpublished ones wait to be attached. */
+export interface PagePhoto {
+  id: string;
+  pageId: string;
+  published: boolean;
+  caption: string;
+  altText?: string;
+  /** What reading its URL gave (media.ts `mediaDetails`). */
+  media: Record<string, unknown>;
+  /** The post it is attached to, once it is. */
+  postId?: string;
   createdAt: number;
 }
 
@@ -86,16 +107,22 @@ export interface InstagramUser {
   quotaTotal: number;
   readyAfterPolls: number;
   readyAfterSeconds: number;
+  /** Video containers (REELS, VIDEO items) take longer to process. */
+  videoReadyAfterPolls: number;
+  videoReadyAfterSeconds: number;
   rateLimit: RateLimitConfig | null;
 }
 
-export type ContainerMediaType = 'IMAGE' | 'CAROUSEL';
+export type ContainerMediaType = 'IMAGE' | 'VIDEO' | 'REELS' | 'CAROUSEL';
 
 export interface IgContainer {
   id: string;
   owner: string;
   mediaType: ContainerMediaType;
   imageUrl?: string;
+  videoUrl?: string;
+  /** What reading its media URL gave (media.ts `mediaDetails`); none for a carousel. */
+  media?: Record<string, unknown>;
   caption: string;
   isCarouselItem: boolean;
   children: string[];
@@ -110,7 +137,8 @@ export interface IgMedia {
   id: string;
   owner: string;
   caption: string;
-  mediaType: 'IMAGE' | 'CAROUSEL_ALBUM';
+  mediaType: 'IMAGE' | 'VIDEO' | 'CAROUSEL_ALBUM';
+  mediaProductType: 'FEED' | 'REELS';
   containerId: string;
   createdAt: number;
   permalink: string;
@@ -160,7 +188,7 @@ export interface WhatsAppMessage {
   createdAt: number;
 }
 
-export type LedgerKind = 'tweet' | 'page_post' | 'page_photo' | 'ig_media' | 'wa_message';
+export type LedgerKind = 'tweet' | 'page_post' | 'page_photo' | 'page_video' | 'ig_media' | 'wa_message';
 
 /** Something a platform really created: the ground truth tests count against. */
 export interface LedgerEntry {
@@ -194,6 +222,7 @@ export class SimState {
   readonly xMedia = new Map<string, XMedia>();
   readonly pages = new Map<string, FacebookPage>();
   readonly pagePosts = new Map<string, PagePost>();
+  readonly pagePhotos = new Map<string, PagePhoto>();
   readonly igUsers = new Map<string, InstagramUser>();
   readonly igContainers = new Map<string, IgContainer>();
   readonly igMedia = new Map<string, IgMedia>();
@@ -221,6 +250,7 @@ export class SimState {
       this.xMedia,
       this.pages,
       this.pagePosts,
+      this.pagePhotos,
       this.igUsers,
       this.igContainers,
       this.igMedia,

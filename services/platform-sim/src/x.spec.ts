@@ -1,4 +1,5 @@
 // X API v2 as the publisher's adapter meets it: shapes, refusals, token lifecycle, rate limits.
+import { createHash } from 'node:crypto';
 import { call, startSim, type RunningSim } from './__fixtures__/harness';
 
 const USER = '1500000000000000001';
@@ -60,7 +61,19 @@ describe('X API v2', () => {
         id: (created.body.data as { id: string }).id,
         text: 'किसानों के लिए नई योजना #MPKisan',
         createdAt: '2026-01-05T04:30:00.000Z',
-        details: { mediaIds: [media.data.id] },
+        details: {
+          mediaIds: [media.data.id],
+          media: [
+            {
+              id: media.data.id,
+              mediaKey: `3_${media.data.id}`,
+              category: 'tweet_image',
+              contentType: 'image/jpeg',
+              size: 2048,
+              sha256: createHash('sha256').update(Buffer.alloc(2048, 1)).digest('hex'),
+            },
+          ],
+        },
       }),
     ]);
   });

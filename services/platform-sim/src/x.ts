@@ -5,6 +5,7 @@ import { parseTweet } from 'twitter-text';
 import type { AuthOutcome, PlatformErrors, PlatformRoute, RateLimitRefusal, Sim } from './context';
 import { bearerToken, json, type Reply, type SimRequest } from './http';
 import { engagementAt } from './engagement';
+import { sha256 } from './media';
 import type { RateLimitUsage } from './rate-limits';
 import { randomToken, type Tweet, type XAccount } from './state';
 
@@ -15,6 +16,13 @@ const MEDIA_LIMITS: Record<string, number> = {
   tweet_gif: 15 * 1024 * 1024,
   tweet_video: 512 * 1024 * 1024,
 };
+/** What a category accepts: X answers 400 for a file of another kind. */
+const CATEGORY_TYPES: Record<string, (type: string) => boolean> = {
+  tweet_image: (t) => t.startsWith('image/') && t !== 'image/gif',
+  tweet_gif: (t) => t === 'image/gif',
+  tweet_video: (t) => t.startsWith('video/'),
+};
+const MAX_ALT_TEXT = 1_000;
 const GRANTED_SCOPES = 'tweet.read tweet.write users.read media.write offline.access';
 const INVALID_REQUEST_TYPE = 'https://api.twitter.com/2/problems/invalid-request';
 const NOT_FOUND_TYPE = 'https://api.twitter.com/2/problems/resource-not-found';
@@ -171,6 +179,15 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
         return invalidRequest([
           { parameters: { 'media.media_ids': bad }, message: 'Your media IDs are invalid.' },
         ]);
+      // Up to 4 images, or one GIF, or one video: never mixed.
+      const categories = new Set(mediaIds.map((id) => state.xMedia.get(id)?.category));
+      if (categories.size > 1 || (!categories.has('tweet_image') && mediaIds.length > 1))
+        return invalidRequest([
+          {
+            parameters: { 'media.media_ids': mediaIds },
+            message: 'A post takes up to 4 images, or 1 GIF, or 1 video, not mixed.',
+          },
+        ]);
     }
     let inReplyTo: string | undefined;
     if (reply !== undefined) {
@@ -217,7 +234,26 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       id: tweet.id,
       text: content,
       createdAt: new Date(now).toISOString(),
-      details: { mediaIds, ...(inReplyTo ? { inReplyTo } : {}) },
+      details: {
+        mediaIds,
+        ...(mediaIds.length > 0
+          ? {
+              media: mediaIds.map((id) => {
+                const m = state.xMedia.get(id)!;
+                return {
+                  id,
+                  mediaKey: `3_${id}`,
+                  category: m.category,
+                  contentType: m.type,
+                  size: m.size,
+                  sha256: m.sha256,
+                  ...(m.altText !== undefined ? { altText: m.altText } : {}),
+                };
+              }),
+            }
+          : {}),
+        ...(inReplyTo ? { inReplyTo } : {}),
+      },
     });
     return json(201, { data: { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] } });
   }
@@ -283,7 +319,9 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       ]);
     const file = req.files.get('media');
     const encoded = req.params.media ?? req.params.media_data;
-    const size = file?.size ?? (encoded ? Buffer.from(encoded, 'base64').length : 0);
+    const bytes = file?.bytes ?? (encoded ? Buffer.from(encoded, 'base64') : Buffer.alloc(0));
+    const size = bytes.length;
+    const type = (req.params.media_type || file?.type || 'image/jpeg').toLowerCase();
     if (size === 0)
       return invalidRequest([{ parameters: { media: [] }, message: 'The media is missing or empty.' }]);
     if (size > MEDIA_LIMITS[category])
@@ -293,17 +331,55 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
           message: `The media is larger than ${MEDIA_LIMITS[category]} bytes.`,
         },
       ]);
+    if (type !== 'application/octet-stream' && !CATEGORY_TYPES[category](type))
+      return invalidRequest([
+        {
+          parameters: { media_type: [type], media_category: [category] },
+          message: `A ${type} file cannot be uploaded as ${category}.`,
+        },
+      ]);
     const now = clock.now();
     const id = state.nextXId(now);
     state.xMedia.set(id, {
       id,
       owner: account,
       size,
-      type: file?.type || req.params.media_type || 'image/jpeg',
+      type,
       category,
+      sha256: sha256(bytes),
       expiresAt: now + MEDIA_TTL_SECONDS * 1000,
     });
     return json(200, { data: { id, media_key: `3_${id}`, size, expires_after_secs: MEDIA_TTL_SECONDS } });
+  }
+
+  /** `POST /2/media/metadata`: `{id, metadata: {alt_text: {text}}}` sets a media's alt text. */
+  function mediaMetadata(req: SimRequest, account: string): Reply {
+    const body = req.json;
+    const id = isObject(body) ? body.id : undefined;
+    const metadata = isObject(body) && isObject(body.metadata) ? body.metadata : undefined;
+    if (typeof id !== 'string' || !metadata)
+      return invalidRequest([{ parameters: { id: [id] }, message: '`id` and `metadata` are required.' }]);
+    const media = state.xMedia.get(id);
+    if (!media || media.owner !== account || media.expiresAt <= clock.now())
+      return invalidRequest([{ parameters: { id: [id] }, message: 'Your media IDs are invalid.' }]);
+    const alt = metadata.alt_text;
+    if (alt !== undefined) {
+      const text = isObject(alt) ? alt.text : undefined;
+      if (typeof text !== 'string' || text.length > MAX_ALT_TEXT)
+        return invalidRequest([
+          {
+            parameters: { 'metadata.alt_text.text': [text] },
+            message: `\`alt_text.text\` must be a string of at most ${MAX_ALT_TEXT} characters.`,
+          },
+        ]);
+      media.altText = text;
+    }
+    return json(200, {
+      data: {
+        id,
+        associated_metadata: media.altText !== undefined ? { alt_text: { text: media.altText } } : {},
+      },
+    });
   }
 
   /** OAuth 2.0 refresh: the old refresh token is consumed, a new pair is issued. */
@@ -374,6 +450,8 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       return authed('x.users.tweets', ({ req: r }) => userTweets(r, timeline[1]));
     if (method === 'POST' && path === '/2/media/upload')
       return authed('x.media.upload', ({ req: r, account }) => uploadMedia(r, account));
+    if (method === 'POST' && path === '/2/media/metadata')
+      return authed('x.media.metadata', ({ req: r, account }) => mediaMetadata(r, account));
     if (method === 'POST' && path === '/2/oauth2/token')
       return {
         platform: 'x',
