@@ -61,6 +61,7 @@ export class PublisherModule {
             new PlatformAdapters(
               {
                 timeoutMs: c.PLATFORM_REQUEST_TIMEOUT_MS,
+                mediaTimeoutMs: c.PUBLISHER_MEDIA_TIMEOUT_MS,
                 graphVersion: c.META_GRAPH_VERSION,
                 containerPollMs: c.INSTAGRAM_CONTAINER_POLL_MS,
                 containerMaxPolls: c.INSTAGRAM_CONTAINER_MAX_POLLS,

@@ -37,6 +37,8 @@ export const publisherShape = {
     .default('v21.0'),
   /** Each platform request gives up after this long (and is then treated as possibly done). */
   PLATFORM_REQUEST_TIMEOUT_MS: ms(100, 120_000, 10_000),
+  /** Fetching one media file from its URL (for X, which takes the bytes) gives up after this long. */
+  PUBLISHER_MEDIA_TIMEOUT_MS: ms(100, 300_000, 30_000),
   /** The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); unset refuses them. */
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   /** The token Meta echoes when the webhook is registered (GET hub.verify_token). */

@@ -1,12 +1,18 @@
-// Facebook Pages: a text or link post goes to the page feed (`POST /{page}/feed`), a post with an
-// image to `POST /{page}/photos` (Facebook fetches the image from its public URL). Reconciliation
-// reads the page's recent posts; engagement comes from post insights.
+// Facebook Pages: a text or link post goes to the page feed (`POST /{page}/feed`), a post with one
+// image to `POST /{page}/photos`, a post with several to the feed with each image first uploaded
+// unpublished (`published=false`) and then attached (`attached_media`), a video to
+// `POST /{page}/videos` (`file_url`). Facebook fetches every file from its public URL. Unpublished
+// photos are not posts: ones uploaded before a failure are left behind and uploaded again.
+// Reconciliation reads the page's recent posts; engagement comes from post insights.
 import { bearer, graphFailure, graphPath } from './graph';
-import { isFailure, send, urlOf } from './http';
+import { isFailure, send, urlOf, type HttpReply } from './http';
+import { mediaKindOf } from './media';
 import {
   noEngagement,
   type AdapterOptions,
+  type CallFailure,
   type CallOutcome,
+  type PublishMedia,
   type EngagementCounts,
   type InsightsOutcome,
   type InsightsRequest,
@@ -24,29 +30,124 @@ function permalink(postId: string): string {
   return post ? `https://www.facebook.com/${page}/posts/${post}` : `https://www.facebook.com/${postId}`;
 }
 
+/** Facebook's own alt text for a photo (`alt_text_custom`), when the content has one. */
+function altText(media: PublishMedia): Record<string, string> {
+  const text = media.altText.trim();
+  return text ? { alt_text_custom: text } : {};
+}
+
+/** An unpublished photo's upload posted nothing, even when its answer was lost. */
+function notPosted(failure: CallFailure): CallFailure {
+  return failure.kind === 'uncertain' ? { ...failure, kind: 'unavailable' } : failure;
+}
+
 export class FacebookAdapter implements PlatformAdapter {
   readonly platform = 'FACEBOOK' as const;
 
   constructor(private readonly options: AdapterOptions) {}
 
+  private edge(target: PublishTarget, edge: string): string {
+    return urlOf(
+      target.account.baseUrl,
+      graphPath(this.options.graphVersion, target.account.externalAccountId, edge),
+    );
+  }
+
   async publish(target: PublishTarget): Promise<CallOutcome> {
+    const images = target.media.filter((m) => mediaKindOf(m) !== 'video');
+    const videos = target.media.filter((m) => mediaKindOf(m) === 'video');
+    if (videos.length > 0 && (images.length > 0 || videos.length > 1))
+      return {
+        kind: 'refused',
+        httpStatus: 0,
+        error: 'A Facebook post carries photos or one video, not both (nor several videos)',
+      };
+    if (videos.length === 1) return this.publishVideo(target, videos[0]);
+    if (images.length > 1) return this.publishAlbum(target, images);
+    const reply =
+      images.length === 1
+        ? await send(
+            this.edge(target, 'photos'),
+            {
+              method: 'POST',
+              headers: bearer(target.secrets),
+              body: { url: images[0].url, caption: target.text, ...altText(images[0]) },
+            },
+            this.options.timeoutMs,
+          )
+        : await send(
+            this.edge(target, 'feed'),
+            {
+              method: 'POST',
+              headers: bearer(target.secrets),
+              body: { message: target.text, ...(target.link ? { link: target.link } : {}) },
+            },
+            this.options.timeoutMs,
+          );
+    return this.posted(reply);
+  }
+
+  /** Several photos in one post: each uploaded unpublished, then attached to one feed post. */
+  private async publishAlbum(target: PublishTarget, images: PublishMedia[]): Promise<CallOutcome> {
+    const photoIds: string[] = [];
+    for (const image of images) {
+      const reply = await send(
+        this.edge(target, 'photos'),
+        {
+          method: 'POST',
+          headers: bearer(target.secrets),
+          body: { url: image.url, published: false, ...altText(image) },
+        },
+        this.options.timeoutMs,
+      );
+      // An unpublished photo is not a post: whatever happened to it, nothing was posted.
+      if (isFailure(reply)) return notPosted(reply);
+      if (reply.status !== 200) return notPosted(graphFailure(reply));
+      const id = (reply.body as { id?: string }).id;
+      if (!id)
+        return {
+          kind: 'unavailable',
+          httpStatus: 200,
+          error: 'Facebook answered a photo upload without an id',
+        };
+      photoIds.push(id);
+    }
+    const form = new URLSearchParams({ message: target.text });
+    photoIds.forEach((id, i) => form.set(`attached_media[${i}]`, JSON.stringify({ media_fbid: id })));
+    const reply = await send(
+      this.edge(target, 'feed'),
+      { method: 'POST', headers: bearer(target.secrets), body: form },
+      this.options.timeoutMs,
+    );
+    return this.posted(reply);
+  }
+
+  /** A video post: Facebook fetches the file (`file_url`); the post is `<page>_<video>`. */
+  private async publishVideo(target: PublishTarget, video: PublishMedia): Promise<CallOutcome> {
+    const reply = await send(
+      this.edge(target, 'videos'),
+      {
+        method: 'POST',
+        headers: bearer(target.secrets),
+        body: { file_url: video.url, description: target.text },
+      },
+      this.options.timeoutMs,
+    );
+    if (isFailure(reply)) return reply;
+    if (reply.status !== 200) return graphFailure(reply);
+    const id = (reply.body as { id?: string }).id;
+    if (!id) return { kind: 'uncertain', httpStatus: 200, error: 'Facebook answered without a video id' };
     const page = target.account.externalAccountId;
-    const image = target.media.find((m) => m.mimeType.toLowerCase().startsWith('image/'));
-    const reply = image
-      ? await send(
-          urlOf(target.account.baseUrl, graphPath(this.options.graphVersion, page, 'photos')),
-          { method: 'POST', headers: bearer(target.secrets), body: { url: image.url, caption: target.text } },
-          this.options.timeoutMs,
-        )
-      : await send(
-          urlOf(target.account.baseUrl, graphPath(this.options.graphVersion, page, 'feed')),
-          {
-            method: 'POST',
-            headers: bearer(target.secrets),
-            body: { message: target.text, ...(target.link ? { link: target.link } : {}) },
-          },
-          this.options.timeoutMs,
-        );
+    return {
+      kind: 'published',
+      httpStatus: 200,
+      externalId: `${page}_${id}`,
+      url: `https://www.facebook.com/${page}/videos/${id}`,
+    };
+  }
+
+  /** The outcome of a call that makes a post (feed or published photo). */
+  private posted(reply: HttpReply | CallFailure): CallOutcome {
     if (isFailure(reply)) return reply;
     if (reply.status !== 200) return graphFailure(reply);
     const body = reply.body as { id?: string; post_id?: string };

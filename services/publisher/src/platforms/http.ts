@@ -37,8 +37,8 @@ const NOT_SENT = new Set([
 export interface RequestOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
-  /** A JSON body (objects), or a form body (URLSearchParams). */
-  body?: Record<string, unknown> | URLSearchParams;
+  /** A JSON body (objects), a form body (URLSearchParams) or a multipart one (FormData). */
+  body?: Record<string, unknown> | URLSearchParams | FormData;
   timeoutMs: number;
 }
 
@@ -50,8 +50,11 @@ function codeOf(err: unknown): string | undefined {
 /** Sends one request with a deadline; throws NoReply when no answer came. */
 export async function request(url: string, options: RequestOptions): Promise<HttpReply> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  let body: string | undefined;
-  if (options.body instanceof URLSearchParams) {
+  let body: string | FormData | undefined;
+  if (options.body instanceof FormData) {
+    // fetch writes the multipart content type with its boundary.
+    body = options.body;
+  } else if (options.body instanceof URLSearchParams) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = options.body.toString();
   } else if (options.body) {

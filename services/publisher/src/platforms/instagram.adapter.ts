@@ -3,8 +3,12 @@
 // (`POST /{ig-user}/media_publish`). The container id is committed before it is polled, so a retry
 // or a reconciliation always works on the same container: a publication never gets a second one
 // (unless the first expired unpublished, which proves nothing was posted with it).
+// One image is an IMAGE container, one video a REELS container (`video_url`); several items are
+// item containers (`is_carousel_item`, VIDEO for a video) gathered by one CAROUSEL container, which
+// is the one committed. Items made before a failure are never published and expire on their own.
 import { bearer, graphErrorOf, graphFailure, graphPath, graphReason } from './graph';
 import { isFailure, send, sleep, urlOf, type HttpReply } from './http';
+import { mediaKindOf } from './media';
 import {
   noEngagement,
   type AdapterOptions,
@@ -15,6 +19,7 @@ import {
   type InsightsRequest,
   type LookupOutcome,
   type PlatformAdapter,
+  type PublishMedia,
   type PublishSession,
   type PublishTarget,
 } from './platform';
@@ -31,6 +36,7 @@ const TAKEN_OVER: CallFailure = {
 /** When the 24-hour publishing quota is used up, look again after this long. */
 const QUOTA_RETRY_MS = 3_600_000;
 const INSIGHT_METRICS = 'views,reach,likes,comments,shares';
+const CAROUSEL_MAX = 10;
 
 export class InstagramAdapter implements PlatformAdapter {
   readonly platform = 'INSTAGRAM' as const;
@@ -217,19 +223,57 @@ export class InstagramAdapter implements PlatformAdapter {
     return entry.config.quota_total - (entry.quota_usage ?? 0);
   }
 
+  /** The container to publish: one image or reel, or a carousel of item containers. */
   private async createContainer(target: PublishTarget): Promise<string | CallFailure> {
-    const image = target.media.find((m) => m.mimeType.toLowerCase().startsWith('image/'));
-    if (!image) return { kind: 'refused', httpStatus: 0, error: 'An Instagram post needs an image' };
+    const media = target.media;
+    if (media.length === 0)
+      return {
+        kind: 'refused',
+        httpStatus: 0,
+        error: 'An Instagram post needs at least one image or video; Instagram does not publish text alone',
+      };
+    if (media.length > CAROUSEL_MAX)
+      return {
+        kind: 'refused',
+        httpStatus: 0,
+        error: `An Instagram carousel takes at most ${CAROUSEL_MAX} images or videos`,
+      };
+    if (media.length === 1)
+      return this.container(target, { ...this.item(media[0], false), caption: target.text });
+    const children: string[] = [];
+    for (const item of media) {
+      const child = await this.container(target, this.item(item, true));
+      if (typeof child === 'object') return child;
+      children.push(child);
+    }
+    return this.container(target, {
+      media_type: 'CAROUSEL',
+      children: children.join(','),
+      caption: target.text,
+    });
+  }
+
+  /** What a container of one image or video is made from. */
+  private item(media: PublishMedia, inCarousel: boolean): Record<string, unknown> {
+    const video = mediaKindOf(media) === 'video';
+    // A single video is a reel; in a carousel it is a VIDEO item.
+    const source = video
+      ? { media_type: inCarousel ? 'VIDEO' : 'REELS', video_url: media.url }
+      : { image_url: media.url };
+    return inCarousel ? { ...source, is_carousel_item: true } : source;
+  }
+
+  private async container(
+    target: PublishTarget,
+    body: Record<string, unknown>,
+  ): Promise<string | CallFailure> {
     const reply = await send(
       this.url(target, target.account.externalAccountId, 'media'),
-      {
-        method: 'POST',
-        headers: bearer(target.secrets),
-        body: { image_url: image.url, caption: target.text },
-      },
+      { method: 'POST', headers: bearer(target.secrets), body },
       this.options.timeoutMs,
     );
-    if (isFailure(reply)) return reply;
+    // A container is not a post: one whose answer was lost is left behind, and another is made.
+    if (isFailure(reply)) return reply.kind === 'uncertain' ? { ...reply, kind: 'unavailable' } : reply;
     if (reply.status !== 200) return graphFailure(reply);
     const id = (reply.body as { id?: string }).id;
     return id ?? { kind: 'unavailable', httpStatus: 200, error: 'Instagram answered without a container id' };

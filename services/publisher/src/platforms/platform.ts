@@ -161,6 +161,8 @@ export function noEngagement(): EngagementCounts {
 export interface AdapterOptions {
   /** Deadline of each HTTP request. */
   timeoutMs: number;
+  /** Deadline of fetching one media file from its URL (X uploads the bytes itself). */
+  mediaTimeoutMs: number;
   /** Graph API version in paths (`v21.0`). */
   graphVersion: string;
   /** Instagram: pause between container status polls, and how many polls an attempt makes. */

@@ -1,8 +1,12 @@
-// X API v2: a post is `POST /2/tweets`; reconciliation reads the user's recent posts; an expired
-// access token is exchanged once for a new pair with the OAuth 2.0 refresh token (`POST
-// /2/oauth2/token`), and the new pair is stored before it is used.
+// X API v2: a post is `POST /2/tweets`; its images (or GIF) are fetched from their URLs, uploaded
+// first (`POST /2/media/upload`), given their alt text (`POST /2/media/metadata`), and named in the
+// post's `media.media_ids`. Reconciliation reads the user's recent posts; an expired access token is
+// exchanged once for a new pair with the OAuth 2.0 refresh token (`POST /2/oauth2/token`), and the
+// new pair is stored before it is used. Uploads are not posts: one made before a failure is simply
+// made again by the next attempt (X lets unused media expire).
 import type { AccountSecrets } from '../accounts/credentials';
 import { isFailure, reasonOf, retryAfterMs, send, urlOf, type HttpReply } from './http';
+import { fetchMedia, mediaKindOf, type FetchedMedia, type MediaKind } from './media';
 import {
   noEngagement,
   type AdapterOptions,
@@ -28,6 +32,26 @@ interface XProblem {
 
 /** Pages of the user's timeline a look-up reads at most (100 posts each). */
 const LOOKUP_PAGES = 3;
+
+/** X's media categories and their size limits. */
+const MEDIA: Record<Exclude<MediaKind, 'video'>, { category: string; maxBytes: number }> = {
+  image: { category: 'tweet_image', maxBytes: 5 * 1024 * 1024 },
+  gif: { category: 'tweet_gif', maxBytes: 15 * 1024 * 1024 },
+};
+const MAX_IMAGES = 4;
+const MAX_ALT_TEXT = 1_000;
+
+/** The claim was lost while media were fetched or uploaded: stop, the job's new holder decides. */
+const TAKEN_OVER: CallFailure = {
+  kind: 'uncertain',
+  httpStatus: 0,
+  error: 'Another worker took the publication over',
+};
+
+/** A failed upload posted nothing, even when its answer was lost: retry it rather than reconcile. */
+function notPosted(failure: CallFailure): CallFailure {
+  return failure.kind === 'uncertain' ? { ...failure, kind: 'unavailable' } : failure;
+}
 
 /** What an X error answer means for the post. */
 function failureOf(reply: HttpReply): CallFailure {
@@ -58,10 +82,25 @@ export class XAdapter implements PlatformAdapter {
   }
 
   async publish(target: PublishTarget, session: PublishSession): Promise<CallOutcome> {
+    const fetched = await this.fetchAll(target);
+    if (!Array.isArray(fetched)) return fetched;
+    // Fetching may have taken a while: only the claim's holder may post.
+    if (fetched.length > 0 && !(await session.extendLease())) return TAKEN_OVER;
     return this.withRefresh(target, session, async (secrets) => {
+      const mediaIds: string[] = [];
+      for (const item of fetched) {
+        const id = await this.upload(target, secrets, item);
+        if (typeof id !== 'string') return id;
+        mediaIds.push(id);
+      }
+      if (mediaIds.length > 0 && !(await session.extendLease())) return TAKEN_OVER;
       const reply = await send(
         urlOf(target.account.baseUrl, '/2/tweets'),
-        { method: 'POST', headers: this.auth(secrets), body: { text: target.text } },
+        {
+          method: 'POST',
+          headers: this.auth(secrets),
+          body: { text: target.text, ...(mediaIds.length > 0 ? { media: { media_ids: mediaIds } } : {}) },
+        },
         this.options.timeoutMs,
       );
       if (isFailure(reply)) return reply;
@@ -75,6 +114,73 @@ export class XAdapter implements PlatformAdapter {
         url: this.permalink(target.account, id),
       };
     });
+  }
+
+  /** The content's media, fetched: up to 4 images or one GIF (X has no room for more, nor for mixes). */
+  private async fetchAll(target: PublishTarget): Promise<FetchedMedia[] | CallFailure> {
+    const kinds = target.media.map(mediaKindOf);
+    const refuse = (error: string): CallFailure => ({ kind: 'refused', httpStatus: 0, error });
+    if (kinds.includes('video'))
+      return refuse(
+        'Prasar does not post videos to X yet (X takes videos only through its chunked upload); post the images, or the video elsewhere',
+      );
+    if (new Set(kinds).size > 1 || (kinds.includes('gif') && kinds.length > 1))
+      return refuse('An X post takes up to 4 images or one GIF, not a mix');
+    if (kinds.length > MAX_IMAGES) return refuse(`An X post takes at most ${MAX_IMAGES} images`);
+    const results = await Promise.all(
+      target.media.map((m) =>
+        fetchMedia(m, {
+          maxBytes: MEDIA[mediaKindOf(m) as 'image' | 'gif'].maxBytes,
+          timeoutMs: this.options.mediaTimeoutMs,
+        }),
+      ),
+    );
+    // A refusal outranks a passing trouble: retrying would not help.
+    const failures = results.filter((r): r is CallFailure => 'kind' in r);
+    if (failures.length > 0) return failures.find((f) => f.kind === 'refused') ?? failures[0];
+    return results as FetchedMedia[];
+  }
+
+  /** Uploads one file (`POST /2/media/upload`, multipart) and sets its alt text; the media id, or why not. */
+  private async upload(
+    target: PublishTarget,
+    secrets: AccountSecrets,
+    item: FetchedMedia,
+  ): Promise<string | CallFailure> {
+    const { category } = MEDIA[mediaKindOf(item.media) as 'image' | 'gif'];
+    const form = new FormData();
+    form.append('media', new Blob([new Uint8Array(item.bytes)], { type: item.contentType }), 'media');
+    form.append('media_category', category);
+    form.append('media_type', item.contentType);
+    const reply = await send(
+      urlOf(target.account.baseUrl, '/2/media/upload'),
+      { method: 'POST', headers: this.auth(secrets), body: form },
+      this.options.timeoutMs,
+    );
+    if (isFailure(reply)) return notPosted(reply);
+    if (reply.status !== 200 && reply.status !== 201) return notPosted(failureOf(reply));
+    const id = (reply.body as { data?: { id?: string } } | undefined)?.data?.id;
+    if (!id)
+      return {
+        kind: 'unavailable',
+        httpStatus: reply.status,
+        error: 'X answered an upload without a media id',
+      };
+    const alt = item.media.altText.trim();
+    if (alt) {
+      const set = await send(
+        urlOf(target.account.baseUrl, '/2/media/metadata'),
+        {
+          method: 'POST',
+          headers: this.auth(secrets),
+          body: { id, metadata: { alt_text: { text: alt.slice(0, MAX_ALT_TEXT) } } },
+        },
+        this.options.timeoutMs,
+      );
+      if (isFailure(set)) return notPosted(set);
+      if (set.status !== 200 && set.status !== 201) return notPosted(failureOf(set));
+    }
+    return id;
   }
 
   async lookup(target: PublishTarget, session: PublishSession): Promise<LookupOutcome> {

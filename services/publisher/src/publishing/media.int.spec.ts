@@ -1,0 +1,317 @@
+// Posts that carry media, against the platform simulator (its own process), real Kafka and
+// PostgreSQL. The simulator serves the media (GET /media/<name>) and its ledger records what each
+// post really carries: the bytes' digests, the URLs, the alt text. Exactly once still holds.
+import { createHash, randomUUID } from 'node:crypto';
+import type { SocialAccount } from '../accounts/account.entity';
+import {
+  connect,
+  numericId,
+  requestMessage,
+  startPublisher,
+  unique,
+  type PublisherHarness,
+  type Request,
+} from '../__fixtures__/harness';
+
+const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('publishing media', () => {
+  let h: PublisherHarness;
+  const department = unique('jansampark');
+  const later = () => new Date(Date.now() + 10 * 60_000);
+  const outcomesOf = async (publicationId: string) => (await h.attempts(publicationId)).map((a) => a.outcome);
+
+  beforeAll(async () => {
+    h = await startPublisher('media', { env: { PUBLISHER_MEDIA_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** Fresh names per test: the simulator's files depend on the name only. */
+  const names = (ext: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${randomUUID().slice(0, 8)}-${i}.${ext}`);
+  const served = (list: string[], mimeType = 'image/jpeg') =>
+    list.map((name, i) => ({ url: h.sim.mediaUrl(name), mimeType, altText: `चित्र ${i + 1}: ${name}` }));
+
+  async function xAccount() {
+    const id = numericId();
+    const accessToken = `x-at-${randomUUID()}`;
+    await h.sim.registerXAccount({ id, username: 'MPJansampark', accessToken });
+    return { account: await connect(h, 'X', department, { externalAccountId: id, accessToken }), id };
+  }
+  async function page() {
+    const id = numericId();
+    const accessToken = `fb-${randomUUID()}`;
+    await h.sim.registerFacebookPage({ id, name: 'Jansampark MP', accessToken });
+    return { account: await connect(h, 'FACEBOOK', department, { externalAccountId: id, accessToken }), id };
+  }
+  async function instagram(extra: { videoReadyAfterPolls?: number; videoReadyAfterSeconds?: number } = {}) {
+    const id = numericId();
+    const accessToken = `ig-${randomUUID()}`;
+    await h.sim.registerInstagramUser({ id, username: 'jansampark', accessToken, ...extra });
+    return { account: await connect(h, 'INSTAGRAM', department, { externalAccountId: id, accessToken }), id };
+  }
+
+  /** Requests a publication and runs one worker round. */
+  async function publishOnce(account: SocialAccount, media: Request['media']) {
+    const r = requestMessage({ account });
+    await h.request({ account, publicationId: r.publicationId, media });
+    await h.worker.runOnce();
+    return r.publicationId;
+  }
+
+  /** Runs the worker until the publication is no longer waiting to be retried (bounded). */
+  async function settle(publicationId: string, rounds = 10) {
+    for (let i = 0; i < rounds; i++) {
+      const job = await h.job(publicationId);
+      if (job.state !== 'PENDING' && job.state !== 'IN_FLIGHT') return job;
+      await h.worker.runOnce(later());
+    }
+    return h.job(publicationId);
+  }
+
+  describe('three images', () => {
+    it('reach X as one post with three uploaded media, each with its bytes and alt text', async () => {
+      const { account, id } = await xAccount();
+      const files = names('jpg', 3);
+      const media = served(files);
+      const publicationId = await publishOnce(account, media);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+      const bytes = await Promise.all(files.map((f) => h.sim.mediaBytes(f)));
+      expect(ledger[0].details.mediaIds).toHaveLength(3);
+      expect(ledger[0].details.media).toEqual(
+        bytes.map((b, i) =>
+          expect.objectContaining({
+            category: 'tweet_image',
+            contentType: 'image/jpeg',
+            size: b.length,
+            sha256: digest(b),
+            altText: media[i].altText,
+          }),
+        ),
+      );
+    });
+
+    it('reach Facebook as one feed post with three attached photos, and no photo posts', async () => {
+      const { account, id } = await page();
+      const files = names('jpg', 3);
+      const media = served(files);
+      const publicationId = await publishOnce(account, media);
+      const ledger = await h.sim.ledger({ platform: 'facebook', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0].kind).toBe('page_post');
+      const job = await h.job(publicationId);
+      expect(job).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+      expect(job.url).toBe(`https://www.facebook.com/${ledger[0].id.replace('_', '/posts/')}`);
+      const bytes = await Promise.all(files.map((f) => h.sim.mediaBytes(f)));
+      expect(ledger[0].details.attachedMedia).toEqual(
+        media.map((m, i) =>
+          expect.objectContaining({ url: m.url, sha256: digest(bytes[i]), altText: m.altText }),
+        ),
+      );
+    });
+
+    it('reach Instagram as one carousel of three items, published from the committed container', async () => {
+      const { account, id } = await instagram();
+      const files = names('jpg', 3);
+      const media = served(files);
+      const publicationId = await publishOnce(account, media);
+      const ledger = await h.sim.ledger({ platform: 'instagram', account: id });
+      expect(ledger).toHaveLength(1);
+      const job = await h.job(publicationId);
+      expect(job).toMatchObject({
+        state: 'PUBLISHED',
+        externalId: ledger[0].id,
+        igContainerId: ledger[0].details.containerId,
+      });
+      const bytes = await Promise.all(files.map((f) => h.sim.mediaBytes(f)));
+      expect(ledger[0].details).toMatchObject({
+        mediaType: 'CAROUSEL_ALBUM',
+        children: media.map((m, i) => ({ mediaType: 'IMAGE', url: m.url, sha256: digest(bytes[i]) })),
+      });
+    });
+  });
+
+  it('publishes a video to Instagram as a reel once the container has finished processing', async () => {
+    // Processing takes a minute of simulated time, whatever the polls.
+    const { account, id } = await instagram({ videoReadyAfterPolls: 1_000, videoReadyAfterSeconds: 60 });
+    const [file] = names('mp4', 1);
+    const publicationId = await publishOnce(account, served([file], 'video/mp4'));
+    const waiting = await h.job(publicationId);
+    expect(waiting).toMatchObject({
+      state: 'PENDING',
+      igContainerId: expect.any(String),
+      lastError: expect.stringMatching(/still being processed/),
+    });
+    expect(await h.sim.ledger({ platform: 'instagram', account: id })).toHaveLength(0);
+
+    await h.sim.advanceClock(60);
+    const job = await settle(publicationId);
+    const ledger = await h.sim.ledger({ platform: 'instagram', account: id });
+    expect(ledger).toHaveLength(1);
+    expect(job).toMatchObject({
+      state: 'PUBLISHED',
+      externalId: ledger[0].id,
+      igContainerId: waiting.igContainerId,
+    });
+    expect(ledger[0].details).toMatchObject({
+      containerId: waiting.igContainerId,
+      mediaType: 'VIDEO',
+      mediaProductType: 'REELS',
+      videoUrl: h.sim.mediaUrl(file),
+      media: { contentType: 'video/mp4', sha256: digest(await h.sim.mediaBytes(file)) },
+    });
+    expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
+  });
+
+  describe('media that cannot be used', () => {
+    it('fails an X post whose image is missing, too large or not an image, with the reason, posting nothing', async () => {
+      const { account, id } = await xAccount();
+      const cases: [Request['media'], RegExp][] = [
+        [[{ url: h.sim.mediaUrl(`missing-${randomUUID()}.jpg`) }], /could not be fetched: HTTP 404/],
+        [[{ url: h.sim.mediaUrl(names('jpg', 1)[0], { bytes: 6 * 1024 * 1024 }) }], /at most 5\.0 MB/],
+        [
+          [{ url: h.sim.mediaUrl(names('html', 1)[0]), mimeType: 'image/jpeg' }],
+          /is text\/html, not the image/,
+        ],
+      ];
+      for (const [media, reason] of cases) {
+        const publicationId = await publishOnce(account, media);
+        expect(await h.job(publicationId)).toMatchObject({
+          state: 'FAILED',
+          attempts: 1,
+          lastError: expect.stringMatching(reason),
+        });
+        expect(await outcomesOf(publicationId)).toEqual(['REFUSED']);
+        const [failed] = (await h.outbox('PublicationFailed')).filter(
+          (e) => e.message.publicationId === publicationId,
+        );
+        expect(failed.message).toMatchObject({ permanent: true, reason: expect.stringMatching(reason) });
+      }
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+    });
+
+    it('retries an X post whose image server fails or is too slow, without reconciling, and posts nothing meanwhile', async () => {
+      const { account, id } = await xAccount();
+      for (const [url, reason] of [
+        [h.sim.mediaUrl(names('jpg', 1)[0], { status: 503 }), /HTTP 503/],
+        [h.sim.mediaUrl(names('jpg', 1)[0], { delayMs: 3_000 }), /did not arrive within 1000 ms/],
+      ] as const) {
+        const publicationId = await publishOnce(account, [{ url }]);
+        expect(await h.job(publicationId)).toMatchObject({
+          state: 'PENDING',
+          reconcileFirst: false,
+          lastError: expect.stringMatching(reason),
+        });
+        expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE']);
+      }
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+    });
+
+    it('fails a Facebook album and an Instagram post whose image the platform cannot fetch, posting nothing', async () => {
+      const fb = await page();
+      const album = [...served(names('jpg', 1)), { url: h.sim.mediaUrl(`missing-${randomUUID()}.jpg`) }];
+      const fbPublication = await publishOnce(fb.account, album);
+      expect(await h.job(fbPublication)).toMatchObject({
+        state: 'FAILED',
+        lastError: expect.stringMatching(/#324/),
+      });
+      expect(await h.sim.ledger({ platform: 'facebook', account: fb.id })).toHaveLength(0);
+
+      const ig = await instagram();
+      const igPublication = await publishOnce(ig.account, [
+        { url: h.sim.mediaUrl(`missing-${randomUUID()}.jpg`) },
+      ]);
+      expect(await h.job(igPublication)).toMatchObject({
+        state: 'FAILED',
+        lastError: expect.stringMatching(/Media download has failed/),
+      });
+      expect(await h.sim.ledger({ platform: 'instagram', account: ig.id })).toHaveLength(0);
+    });
+
+    it('fails an Instagram post without media, naming the rule, without calling Instagram', async () => {
+      const { account, id } = await instagram();
+      const publicationId = await publishOnce(account, []);
+      expect(await h.job(publicationId)).toMatchObject({
+        state: 'FAILED',
+        attempts: 0,
+        lastError: expect.stringMatching(/INSTAGRAM_MEDIA_REQUIRED/),
+      });
+      expect(await h.sim.ledger({ platform: 'instagram', account: id })).toHaveLength(0);
+    });
+  });
+
+  describe('exactly once with media', () => {
+    it('reconciles an X post with images whose reply was lost after X made it, and does not post it again', async () => {
+      const { account, id } = await xAccount();
+      await h.sim.injectFault({
+        kind: 'timeoutAfterCommit',
+        operation: 'x.tweets.create',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('jpg', 2)));
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PENDING', reconcileFirst: true });
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0].details.mediaIds).toHaveLength(2);
+      expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: true, externalId: ledger[0].id });
+      expect(await outcomesOf(publicationId)).toEqual(['UNCERTAIN', 'PUBLISHED']);
+    });
+
+    it('uploads again after an upload whose reply was lost (nothing was posted), and posts once', async () => {
+      const { account, id } = await xAccount();
+      await h.sim.injectFault({
+        kind: 'timeoutAfterCommit',
+        operation: 'x.media.upload',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('jpg', 2)));
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PENDING', reconcileFirst: false });
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: false, externalId: ledger[0].id });
+      expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
+    });
+
+    it('reconciles a Facebook album whose feed post was made but its reply lost', async () => {
+      const { account, id } = await page();
+      await h.sim.injectFault({
+        kind: 'timeoutAfterCommit',
+        operation: 'facebook.feed.create',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('jpg', 3)));
+      expect(await outcomesOf(publicationId)).toEqual(['UNCERTAIN']);
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'facebook', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0].details.attachedMedia).toHaveLength(3);
+      expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: true, externalId: ledger[0].id });
+    });
+
+    it('reconciles an Instagram carousel whose publish reply was lost, from the same container', async () => {
+      const { account, id } = await instagram();
+      await h.sim.injectFault({
+        kind: 'timeoutAfterCommit',
+        operation: 'instagram.media.publish',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('jpg', 2)));
+      const { igContainerId } = await h.job(publicationId);
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'instagram', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(ledger[0].details).toMatchObject({ containerId: igContainerId, mediaType: 'CAROUSEL_ALBUM' });
+      expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: true, externalId: ledger[0].id });
+    });
+  });
+});
