@@ -48,7 +48,10 @@ export interface XAccount {
 export interface Tweet {
   id: string;
   authorId: string;
+  /** The text as X shows it: with media, a t.co link to them is appended. */
   text: string;
+  /** The text as it was sent (X's duplicate check compares these). */
+  sentText: string;
   createdAt: number;
   mediaIds: string[];
   inReplyTo?: string;

@@ -46,7 +46,8 @@ describe('X API v2', () => {
     expect(created.body).toEqual({
       data: {
         id: expect.stringMatching(/^\d{15,20}$/),
-        text: 'किसानों के लिए नई योजना #MPKisan',
+        // As on X, the media are linked at the end of the text.
+        text: expect.stringMatching(/^किसानों के लिए नई योजना #MPKisan https:\/\/t\.co\/\w+$/),
         edit_history_tweet_ids: [expect.any(String)],
       },
     });
@@ -59,7 +60,7 @@ describe('X API v2', () => {
         account: USER,
         kind: 'tweet',
         id: (created.body.data as { id: string }).id,
-        text: 'किसानों के लिए नई योजना #MPKisan',
+        text: (created.body.data as { text: string }).text,
         createdAt: '2026-01-05T04:30:00.000Z',
         details: {
           mediaIds: [media.data.id],

@@ -214,14 +214,18 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       ]);
     if (
       content !== '' &&
-      [...state.tweets.values()].some((t) => t.authorId === account && t.text === content)
+      [...state.tweets.values()].some((t) => t.authorId === account && t.sentText === content)
     )
       return problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
     const now = clock.now();
+    const id = state.nextXId(now);
+    // As on X, a post with media shows a t.co link to them at the end of its text.
+    const mediaLink = `https://t.co/${Buffer.from(id).toString('base64url').slice(-10)}`;
     const tweet: Tweet = {
-      id: state.nextXId(now),
+      id,
       authorId: account,
-      text: content,
+      text: mediaIds.length > 0 ? [content, mediaLink].filter(Boolean).join(' ') : content,
+      sentText: content,
       createdAt: now,
       mediaIds,
       inReplyTo,
@@ -232,7 +236,7 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       account,
       kind: 'tweet',
       id: tweet.id,
-      text: content,
+      text: tweet.text,
       createdAt: new Date(now).toISOString(),
       details: {
         mediaIds,

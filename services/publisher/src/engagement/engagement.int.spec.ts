@@ -57,7 +57,8 @@ describe('engagement snapshots', () => {
       await h.request({
         account,
         publicationId: r.publicationId,
-        media: [{ url: 'https://cdn.mp.gov.in/khajuraho.jpg' }],
+        // Served by the simulator: X takes the bytes, so the publisher fetches them.
+        media: [{ url: h.sim.mediaUrl('khajuraho.jpg') }],
       });
     }
     await h.worker.runOnce();

@@ -48,6 +48,11 @@ const TAKEN_OVER: CallFailure = {
   error: 'Another worker took the publication over',
 };
 
+/** X shows a post with media with a t.co link to them appended: the text we sent is the rest. */
+function withoutMediaLink(text: string): string {
+  return text.replace(/\s*https:\/\/t\.co\/\S+\s*$/, '');
+}
+
 /** A failed upload posted nothing, even when its answer was lost: retry it rather than reconcile. */
 function notPosted(failure: CallFailure): CallFailure {
   return failure.kind === 'uncertain' ? { ...failure, kind: 'unavailable' } : failure;
@@ -203,7 +208,11 @@ export class XAdapter implements PlatformAdapter {
           meta?: { next_token?: string };
         };
         const posts = body.data ?? [];
-        const match = posts.find((t) => sameText(t.text, target.text));
+        const match = posts.find(
+          (t) =>
+            sameText(t.text, target.text) ||
+            (target.media.length > 0 && sameText(withoutMediaLink(t.text), target.text)),
+        );
         if (match)
           return {
             kind: 'found',

@@ -167,6 +167,45 @@ describe('publishing media', () => {
     expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
   });
 
+  it('publishes a video to Facebook as a video post, found again by reconciliation', async () => {
+    const { account, id } = await page();
+    await h.sim.injectFault({
+      kind: 'timeoutAfterCommit',
+      operation: 'facebook.videos.create',
+      account: id,
+      count: 1,
+    });
+    const [file] = names('mp4', 1);
+    const publicationId = await publishOnce(account, served([file], 'video/mp4'));
+    expect(await outcomesOf(publicationId)).toEqual(['UNCERTAIN']);
+    const job = await settle(publicationId);
+    const ledger = await h.sim.ledger({ platform: 'facebook', account: id });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({
+      kind: 'page_video',
+      details: { media: { contentType: 'video/mp4', sha256: digest(await h.sim.mediaBytes(file)) } },
+    });
+    expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: true, externalId: ledger[0].id });
+  });
+
+  it('publishes an image and a video to Instagram as one carousel, once the video item is processed', async () => {
+    const { account, id } = await instagram({ videoReadyAfterPolls: 3 });
+    const [image] = names('jpg', 1);
+    const [video] = names('mp4', 1);
+    const media = [...served([image]), ...served([video], 'video/mp4')];
+    const publicationId = await publishOnce(account, media);
+    const ledger = await h.sim.ledger({ platform: 'instagram', account: id });
+    expect(ledger).toHaveLength(1);
+    expect(await h.job(publicationId)).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+    expect(ledger[0].details).toMatchObject({
+      mediaType: 'CAROUSEL_ALBUM',
+      children: [
+        { mediaType: 'IMAGE', url: media[0].url, sha256: digest(await h.sim.mediaBytes(image)) },
+        { mediaType: 'VIDEO', url: media[1].url, sha256: digest(await h.sim.mediaBytes(video)) },
+      ],
+    });
+  });
+
   describe('media that cannot be used', () => {
     it('fails an X post whose image is missing, too large or not an image, with the reason, posting nothing', async () => {
       const { account, id } = await xAccount();
