@@ -61,12 +61,17 @@ export function machine() {
   };
 }
 
-export function saveResults(dir: string, result: object): { file: string; latest: string } {
+export function saveResults(
+  dir: string,
+  result: object,
+  options: { latest: boolean },
+): { file: string; latest?: string } {
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = join(dir, `${stamp}.json`);
+  const file = join(dir, `${options.latest ? '' : 'partial-'}${stamp}.json`);
   const text = `${JSON.stringify(result, null, 2)}\n`;
   writeFileSync(file, text);
+  if (!options.latest) return { file };
   const latest = join(dir, 'latest.json');
   writeFileSync(latest, text);
   return { file, latest };

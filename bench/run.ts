@@ -28,7 +28,23 @@ const PIPELINE: PipelineOptions = {
   concurrency: 48,
 };
 
+const PHASES = ['ceilings', 'pipeline', 'gateway', 'engagement'] as const;
+type Phase = (typeof PHASES)[number];
+
+/** `--only=engagement,gateway` runs some phases (for working on one); only a full run is the latest. */
+function selectedPhases(argv: string[]): Set<Phase> {
+  const arg = argv.find((a) => a.startsWith('--only='));
+  if (!arg) return new Set(PHASES);
+  const names = arg.slice('--only='.length).split(',').filter(Boolean);
+  const unknown = names.filter((n) => !(PHASES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(`--only takes some of ${PHASES.join(', ')}; got ${arg}`);
+  return new Set(names as Phase[]);
+}
+
 async function main(): Promise<void> {
+  const phases = selectedPhases(process.argv.slice(2));
+  const partial = phases.size < PHASES.length;
   const startedAt = new Date();
   const env = readInfraEnv();
   const measurements: Measurement[] = [];
@@ -41,9 +57,11 @@ async function main(): Promise<void> {
     }
   };
 
-  write('== ceilings (before the platform starts)\n');
-  add(await kafkaCeilings(env, { maxMessages: 300_000, maxMs: 8_000 }));
-  add(await postgresCeiling(env, { maxRows: 2_000_000, maxMs: 6_000 }));
+  if (phases.has('ceilings')) {
+    write('== ceilings (before the platform starts)\n');
+    add(await kafkaCeilings(env, { maxMessages: 300_000, maxMs: 8_000 }));
+    add(await postgresCeiling(env, { maxRows: 2_000_000, maxMs: 6_000 }));
+  }
 
   write('== migrations\n');
   await stackDefs.migrateAll(env);
@@ -60,21 +78,29 @@ async function main(): Promise<void> {
       `  ${stackDefs.SERVICES.map((s) => s.name).join(', ')} up in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
     );
 
-    write('== pipeline\n');
     const groups = stackDefs.SERVICES.filter((s) => !['gateway', 'platform-sim'].includes(s.name)).map(
       (s) => `prasar-${s.name}`,
     );
-    const setup = await setupPipeline(stack, env, groups, PIPELINE);
-    add(await runPipeline(stack, env, groups, setup, PIPELINE));
+    if (phases.has('pipeline') || phases.has('gateway')) {
+      write('== pipeline\n');
+      const setup = await setupPipeline(stack, env, groups, PIPELINE);
+      if (phases.has('pipeline')) add(await runPipeline(stack, env, groups, setup, PIPELINE));
+      if (phases.has('gateway')) {
+        write('== gateway\n');
+        add(await runGateway(stack, setup.departments[0], { seconds: 10, warmupSeconds: 2 }));
+      }
+    }
 
-    write('== gateway\n');
-    add(await runGateway(stack, setup.departments[0], { seconds: 10, warmupSeconds: 2 }));
-
-    write('== engagement ingestion\n');
-    if (stackDefs.SERVICES.some((s) => s.name === 'analytics')) {
-      add(await runEngagement(env, { events: 100_000, publications: 10_000, timeoutMs: 120_000 }));
-    } else {
-      notes.push('engagement ingestion skipped: analytics is not in the stack');
+    if (phases.has('engagement')) {
+      write('== engagement ingestion\n');
+      add(
+        await runEngagement(env, stack, {
+          events: 100_000,
+          backlogEvents: 200_000,
+          publications: 10_000,
+          timeoutMs: 120_000,
+        }),
+      );
     }
   } catch (err) {
     if (stack) write(`--- last service output ---\n${stack.logs.slice(-40).join('\n')}\n`);
@@ -85,6 +111,7 @@ async function main(): Promise<void> {
 
   const result = {
     startedAt: startedAt.toISOString(),
+    ...(partial ? { phases: [...phases] } : {}),
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     machine: machine(),
     pipeline: PIPELINE,
@@ -94,8 +121,10 @@ async function main(): Promise<void> {
     })),
     notes,
   };
-  const files = saveResults(join(stackDefs.ROOT, 'bench', 'results'), result);
-  write(`\n${table(measurements)}\n\nwritten to ${files.file} and ${files.latest} (${result.seconds} s)\n`);
+  const files = saveResults(join(stackDefs.ROOT, 'bench', 'results'), result, { latest: !partial });
+  write(
+    `\n${table(measurements)}\n\nwritten to ${[files.file, files.latest].filter(Boolean).join(' and ')} (${result.seconds} s)\n`,
+  );
 }
 
 main().then(

@@ -1,10 +1,10 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
 import { decodeEvent, dlqTopicOf } from '@prasar/contracts';
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
-import { withExtractedContext } from '@prasar/telemetry';
+import { extractTraceContext, withExtractedContext } from '@prasar/telemetry';
 import { flushDeferred } from './deferred';
 import { HEADER, readHeaders } from './headers';
 import { recordInboxEvent } from './inbox';
@@ -219,6 +219,25 @@ export class EventConsumer {
       }
     }
     const elapsed = startTimer();
+    // One span for the transaction, linked to the traces of (up to 32 of) its messages: a span per
+    // message would cost more than the handling of a read model's event.
+    const links = items
+      .slice(0, 32)
+      .map((item) => trace.getSpanContext(extractTraceContext(item.event?.headers ?? {})))
+      .filter((c): c is SpanContext => !!c)
+      .map((c) => ({ context: c }));
+    const span = tracer.startSpan(`process ${topic} batch`, {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': topic,
+        'messaging.consumer.group.name': this.options.groupId,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.batch.message_count': items.length,
+      },
+    });
     try {
       const outcomes = await this.ds.transaction(async (em) => {
         const ids = items.filter((i) => i.handler).map((i) => i.id);
@@ -254,11 +273,15 @@ export class EventConsumer {
       });
       return true;
     } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
       this.logger.warn(
         { err, topic, messages: messages.length },
         'batch transaction failed; handling its messages one by one',
       );
       return false;
+    } finally {
+      span.end();
     }
   }
 

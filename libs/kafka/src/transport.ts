@@ -54,7 +54,15 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     return this.consumer as T;
   }
 
+  /** Handlers by event type: Nest normalises a pattern on every lookup, too slow per message. */
+  private readonly handlers = new Map<string, EventHandler | undefined>();
+
   private handlerFor(type: string): EventHandler | undefined {
+    if (!this.handlers.has(type)) this.handlers.set(type, this.resolveHandler(type));
+    return this.handlers.get(type);
+  }
+
+  private resolveHandler(type: string): EventHandler | undefined {
     const handler = this.getHandlerByPattern(type);
     if (!handler) return undefined;
     return async (event, em) => {

@@ -112,6 +112,10 @@ export interface RunningStack {
   urls: Record<string, string>;
   logs: string[];
   stop(): Promise<void>;
+  /** Stops one service (SIGTERM, as a rolling restart does) and waits until it has exited. */
+  stopService(name: string): Promise<void>;
+  /** Starts a stopped service again and waits until it is healthy. */
+  startService(name: string): Promise<void>;
 }
 
 /**
@@ -126,33 +130,36 @@ export async function startStack(options: {
   const stack = require('./stack.cjs') as StackModule;
   const env = readInfraEnv();
   const logs: string[] = [];
-  const children: ChildProcess[] = [];
+  const children = new Map<string, ChildProcess>();
+  const terminate = (c: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+      setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+    });
   const stop = async () => {
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once('exit', () => resolve());
-            c.kill('SIGTERM');
-            setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map(terminate));
+  };
+  const serviceNamed = (name: string) => {
+    const service = stack.SERVICES.find((s) => s.name === name);
+    if (!service) throw new Error(`no service named ${name}`);
+    return service;
+  };
+  const start = async (service: StackModule['SERVICES'][number]) => {
+    const child = stack.spawnService(service, env, {
+      ports: options.ports,
+      extraEnv: { LOG_LEVEL: 'warn', ...options.extraEnv },
+      onLine: (name, line) => logs.push(`${name}| ${line}`),
+    });
+    children.set(service.name, child);
+    await stack.waitHealthy(service.name, options.ports[service.name], child);
   };
   const missing = stack.SERVICES.filter((s) => options.ports[s.name] === undefined).map((s) => s.name);
   if (missing.length)
     throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
   try {
-    for (const service of stack.SERVICES) {
-      const child = stack.spawnService(service, env, {
-        ports: options.ports,
-        extraEnv: { LOG_LEVEL: 'warn', ...options.extraEnv },
-        onLine: (name, line) => logs.push(`${name}| ${line}`),
-      });
-      children.push(child);
-      await stack.waitHealthy(service.name, options.ports[service.name], child);
-    }
+    for (const service of stack.SERVICES) await start(service);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n--- service output ---\n${logs.slice(-60).join('\n')}`);
@@ -160,7 +167,22 @@ export async function startStack(options: {
   const urls = Object.fromEntries(
     stack.SERVICES.map((s) => [s.name, stack.serviceUrl(s, options.ports[s.name])]),
   );
-  return { gatewayUrl: urls.gateway, urls, logs, stop };
+  return {
+    gatewayUrl: urls.gateway,
+    urls,
+    logs,
+    stop,
+    stopService: async (name) => {
+      const child = children.get(serviceNamed(name).name);
+      if (child) await terminate(child);
+    },
+    startService: async (name) => {
+      const child = children.get(name);
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error(`${name} is running`);
+      await start(serviceNamed(name));
+    },
+  };
 }
 
 /**

@@ -56,9 +56,22 @@ const SERVICES = [
     entry: 'services/publisher/src/main.ts',
     port: 4104,
     db: 'publisher',
-    env: (infra) => publisherDevSecrets(infra),
+    env: (infra) => ({
+      ...publisherDevSecrets(infra),
+      // The simulator serves test media on loopback (any port: tests choose theirs); the publisher
+      // refuses loopback media URLs otherwise.
+      PUBLISHER_MEDIA_ALLOWED_HOSTS: process.env.PUBLISHER_MEDIA_ALLOWED_HOSTS || '127.0.0.1,localhost',
+    }),
   },
-  { name: 'analytics', entry: 'services/analytics/src/main.ts', port: 4105, db: 'analytics' },
+  {
+    name: 'analytics',
+    entry: 'services/analytics/src/main.ts',
+    port: 4105,
+    db: 'analytics',
+    // A read model at engagement volume: its consumer makes one span per batch, and kafkajs's
+    // instrumentation would add one per message (a fifth of its CPU).
+    env: () => ({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs' }),
+  },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
 ];
 

@@ -32,9 +32,9 @@ import { AnalyticsService } from './read/analytics.service';
       consume: {
         groupId: 'prasar-analytics',
         topics: [TOPICS.content, TOPICS.approval, TOPICS.schedule, TOPICS.publish, TOPICS.engagement],
-        // Read models at engagement volume: up to 500 events per transaction.
-        transactionBatchSize: 500,
-        partitionsConsumedConcurrently: 5,
+        // Read models at engagement volume: up to 1,000 events per transaction, every partition at once.
+        transactionBatchSize: 1000,
+        partitionsConsumedConcurrently: 6,
       },
     }),
     subgraphModule({ schemaPath: join(__dirname, 'schema.graphql'), auth: verifierOptionsFrom(config) }),
