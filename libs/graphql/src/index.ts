@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './module';
 export * from './principal';
 export * from './scalars';
+export * from './loader';

@@ -128,6 +128,28 @@ describe('the approval subgraph', () => {
     expect(await as(tokens.health)).toBeNull();
   });
 
+  it("resolves a page of contents' approvals with one query, each to its own approval", async () => {
+    const submitted = [];
+    for (let i = 0; i < 4; i++) submitted.push(await h.submit());
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const batches = jest.spyOn(h.approvals, 'latestForMany');
+    try {
+      const res = await gql<{ _entities: { id: string; approval: { id: string } | null }[] }>(
+        h.url,
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Content { id approval { id } } } }`,
+        { r: [...submitted.map((s) => s.contentId), unknown].map((id) => ({ __typename: 'Content', id })) },
+        tokens.approver,
+      );
+      expect(res.data?._entities).toEqual([
+        ...submitted.map((s) => ({ id: s.contentId, approval: { id: s.approval!.id } })),
+        { id: unknown, approval: null },
+      ]);
+      expect(batches).toHaveBeenCalledTimes(1);
+    } finally {
+      batches.mockRestore();
+    }
+  });
+
   it('reads and replaces a workflow', async () => {
     const variables = {
       d: departmentIdOf(AGRI),

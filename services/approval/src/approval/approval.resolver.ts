@@ -1,6 +1,6 @@
-import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { Principal } from '@prasar/auth';
-import { Caller } from '@prasar/graphql';
+import { Caller, requestLoader } from '@prasar/graphql';
 import type { Approval, DecisionKind } from './approval.entity';
 import { ApprovalService } from './approval.service';
 import { DecisionService } from './decision.service';
@@ -11,9 +11,17 @@ import { InboxService, type ContentConnection } from './inbox.service';
 export class ContentApprovalResolver {
   constructor(private readonly approvals: ApprovalService) {}
 
+  /** Batched per request: the gateway asks for a page of contents' approvals at once. */
   @ResolveField('approval')
-  approval(@Caller() caller: Principal, @Parent() content: { id: string }): Promise<Approval | null> {
-    return this.approvals.latestFor(caller, content.id);
+  async approval(
+    @Caller() caller: Principal,
+    @Parent() content: { id: string },
+    @Context() request: object,
+  ): Promise<Approval | null> {
+    const loader = requestLoader(request, 'approval.latestFor', (ids: string[]) =>
+      this.approvals.latestForMany(caller, ids),
+    );
+    return (await loader.load(content.id)) ?? null;
   }
 }
 

@@ -153,11 +153,27 @@ export class ApprovalService {
 
   /** The latest approval of a content item, if the caller may see its department. */
   async latestFor(caller: Principal, contentId: string): Promise<Approval | null> {
-    if (!isUuid(contentId)) return null;
-    const approval = await asCaller(this.ds, caller, (em) =>
-      em.findOne(Approval, { where: { contentId }, order: { openedAt: 'DESC' } }),
+    return (await this.latestForMany(caller, [contentId])).get(contentId) ?? null;
+  }
+
+  /** The latest approval of each content the caller may see (one query for all of them). */
+  async latestForMany(caller: Principal, contentIds: string[]): Promise<Map<string, Approval>> {
+    const ids = [...new Set(contentIds.filter(isUuid))];
+    if (ids.length === 0) return new Map();
+    const approvals = await asCaller(this.ds, caller, (em) =>
+      em
+        .createQueryBuilder(Approval, 'a')
+        .distinctOn(['a.contentId'])
+        .where('a.contentId IN (:...ids)', { ids })
+        .orderBy('a.contentId')
+        .addOrderBy('a.openedAt', 'DESC')
+        .getMany(),
     );
-    return approval && canAccessDepartment(caller, approval.departmentId) ? approval : null;
+    return new Map(
+      approvals
+        .filter((a) => canAccessDepartment(caller, a.departmentId))
+        .map((a) => [a.contentId, a] as const),
+    );
   }
 
   /** An approval's stages in order, each with its decisions in the order they were taken. */
