@@ -23,6 +23,7 @@ import { WEBHOOK_OPTIONS, WhatsAppWebhookController } from './whatsapp/webhook.c
 export const PUBLISHER_CONSUMER: ConsumerOptions = {
   groupId: 'prasar-publisher',
   topics: [TOPICS.schedule],
+  transactionBatchSize: 100,
 };
 
 export interface PublisherModuleOptions {
@@ -62,6 +63,10 @@ export class PublisherModule {
               {
                 timeoutMs: c.PLATFORM_REQUEST_TIMEOUT_MS,
                 mediaTimeoutMs: c.PUBLISHER_MEDIA_TIMEOUT_MS,
+                mediaPolicy: {
+                  allowed: c.PUBLISHER_MEDIA_ALLOWED_HOSTS,
+                  httpsOnly: c.PUBLISHER_MEDIA_HTTPS_ONLY,
+                },
                 graphVersion: c.META_GRAPH_VERSION,
                 containerPollMs: c.INSTAGRAM_CONTAINER_POLL_MS,
                 containerMaxPolls: c.INSTAGRAM_CONTAINER_MAX_POLLS,

@@ -1,5 +1,6 @@
 import { serviceShape, vars, z } from '@prasar/config';
 import { KeyRingError, parseKeyRing } from './accounts/credentials';
+import { AllowListError, parseAllowedHosts } from './platforms/address-guard';
 
 // Locally (`npm start`, end-to-end tests) the stack tells every service where the simulator is.
 const SIMULATOR = process.env.PLATFORM_SIM_URL || 'http://127.0.0.1:4900';
@@ -39,6 +40,24 @@ export const publisherShape = {
   PLATFORM_REQUEST_TIMEOUT_MS: ms(100, 120_000, 10_000),
   /** Fetching one media file from its URL (for X, which takes the bytes) gives up after this long. */
   PUBLISHER_MEDIA_TIMEOUT_MS: ms(100, 300_000, 30_000),
+  /**
+   * Hosts media may be fetched from although they are (or resolve to) loopback, private or
+   * link-local addresses: `host[:port],…` (no port: any port; IPv6 in brackets). Empty: none.
+   */
+  PUBLISHER_MEDIA_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        parseAllowedHosts(value);
+      } catch (err) {
+        if (!(err instanceof AllowListError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message });
+      }
+    })
+    .transform((value) => parseAllowedHosts(value)),
+  /** Fetch media over https only (hosts on the allow-list excepted). */
+  PUBLISHER_MEDIA_HTTPS_ONLY: vars.bool(false),
   /** The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); unset refuses them. */
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   /** The token Meta echoes when the webhook is registered (GET hub.verify_token). */

@@ -277,6 +277,10 @@ export async function startPublisher(
         INSTAGRAM_CONTAINER_POLL_MS: '10',
         ENGAGEMENT_POLL_INTERVAL_MS: '60000',
         ...o.env,
+        // The simulator serves the specs' media on loopback: allowed, with whatever the spec adds.
+        PUBLISHER_MEDIA_ALLOWED_HOSTS: [new URL(sim.url).host, o.env?.PUBLISHER_MEDIA_ALLOWED_HOSTS]
+          .filter(Boolean)
+          .join(','),
       });
       const moduleRef = await Test.createTestingModule({
         imports: [

@@ -3,6 +3,7 @@
 // broadcast) they hand back through the session the worker gives them.
 import type { Platform } from '@prasar/compliance';
 import type { AccountSecrets } from '../accounts/credentials';
+import type { MediaFetchPolicy } from './address-guard';
 
 /** An account as an adapter needs it: no department logic, only where and as whom to call. */
 export interface PlatformAccount {
@@ -163,6 +164,8 @@ export interface AdapterOptions {
   timeoutMs: number;
   /** Deadline of fetching one media file from its URL (X uploads the bytes itself). */
   mediaTimeoutMs: number;
+  /** Where media may be fetched from (address-guard.ts). */
+  mediaPolicy: MediaFetchPolicy;
   /** Graph API version in paths (`v21.0`). */
   graphVersion: string;
   /** Instagram: pause between container status polls, and how many polls an attempt makes. */

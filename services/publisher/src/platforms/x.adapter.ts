@@ -137,6 +137,7 @@ export class XAdapter implements PlatformAdapter {
         fetchMedia(m, {
           maxBytes: MEDIA[mediaKindOf(m) as 'image' | 'gif'].maxBytes,
           timeoutMs: this.options.mediaTimeoutMs,
+          policy: this.options.mediaPolicy,
         }),
       ),
     );

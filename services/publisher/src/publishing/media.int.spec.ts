@@ -2,6 +2,8 @@
 // PostgreSQL. The simulator serves the media (GET /media/<name>) and its ledger records what each
 // post really carries: the bytes' digests, the URLs, the alt text. Exactly once still holds.
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { SocialAccount } from '../accounts/account.entity';
 import {
   connect,
@@ -21,11 +23,43 @@ describe('publishing media', () => {
   const later = () => new Date(Date.now() + 10 * 60_000);
   const outcomesOf = async (publicationId: string) => (await h.attempts(publicationId)).map((a) => a.outcome);
 
+  /**
+   * Two loopback servers of the spec's own: `inside` stands for a service inside the network (not on
+   * the allow-list) and counts what reaches it; `cdn` is on the allow-list and answers every path
+   * with a redirect to the URL in its `to` parameter.
+   */
+  let inside: Server;
+  let cdn: Server;
+  let insideHits = 0;
+  const portOf = (server: Server) => (server.address() as AddressInfo).port;
+  const listen = async (server: Server) => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  };
+
   beforeAll(async () => {
-    h = await startPublisher('media', { env: { PUBLISHER_MEDIA_TIMEOUT_MS: '1000' } });
+    inside = await listen(
+      createServer((_req, res) => {
+        insideHits++;
+        res.writeHead(200, { 'content-type': 'image/jpeg' }).end(Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+      }),
+    );
+    cdn = await listen(
+      createServer((req, res) => {
+        const to = new URL(req.url ?? '/', 'http://cdn').searchParams.get('to') ?? '';
+        res.writeHead(302, { location: to }).end();
+      }),
+    );
+    h = await startPublisher('media', {
+      env: {
+        PUBLISHER_MEDIA_TIMEOUT_MS: '1000',
+        PUBLISHER_MEDIA_ALLOWED_HOSTS: `127.0.0.1:${portOf(cdn)}`,
+      },
+    });
   });
   afterAll(async () => {
     await h?.close();
+    for (const server of [inside, cdn]) server?.close();
   });
 
   /** Fresh names per test: the simulator's files depend on the name only. */
@@ -280,6 +314,63 @@ describe('publishing media', () => {
         lastError: expect.stringMatching(/INSTAGRAM_MEDIA_REQUIRED/),
       });
       expect(await h.sim.ledger({ platform: 'instagram', account: id })).toHaveLength(0);
+    });
+  });
+
+  describe('media URLs inside the network', () => {
+    const redirect = (to: string) => `http://127.0.0.1:${portOf(cdn)}/m.jpg?to=${encodeURIComponent(to)}`;
+
+    it('fails an X post whose media URL names or resolves to loopback, link-local (cloud metadata) or private addresses, connecting to none, posting nothing', async () => {
+      const { account, id } = await xAccount();
+      const port = portOf(inside);
+      const cases: [string, RegExp][] = [
+        [`http://127.0.0.1:${port}/a.jpg`, /names a loopback address \(127\.0\.0\.1\)/],
+        [`http://localhost:${port}/a.jpg`, /resolves to a loopback address \(localhost is/],
+        ['http://169.254.169.254/latest/meta-data/iam/security-credentials/', /names a link-local address/],
+        ['http://[::ffff:169.254.169.254]/latest/meta-data/', /names a link-local address/],
+        ['http://10.0.0.7/a.jpg', /names a private address/],
+        ['http://[fd00::7]/a.jpg', /names a private address/],
+        ['http://0.0.0.0/a.jpg', /names an unspecified address/],
+        ['ftp://ftp.example.org/a.jpg', /is not an http\(s\) URL/],
+        // Allowed host, but the hop it redirects to is not.
+        [
+          redirect(`http://127.0.0.1:${port}/a.jpg`),
+          /redirects to http:\/\/127\.0\.0\.1:\d+\/a\.jpg, which names a loopback address/,
+        ],
+        [
+          redirect('http://169.254.169.254/latest/meta-data/'),
+          /redirects to .*, which names a link-local address/,
+        ],
+      ];
+      for (const [url, reason] of cases) {
+        const publicationId = await publishOnce(account, [{ url }]);
+        expect(await h.job(publicationId)).toMatchObject({
+          state: 'FAILED',
+          attempts: 1,
+          lastError: expect.stringMatching(reason),
+        });
+        expect(await outcomesOf(publicationId)).toEqual(['REFUSED']);
+        const [failed] = (await h.outbox('PublicationFailed')).filter(
+          (e) => e.message.publicationId === publicationId,
+        );
+        expect(failed.message).toMatchObject({ permanent: true, reason: expect.stringMatching(reason) });
+      }
+      expect(insideHits).toBe(0);
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+    });
+
+    it('follows a redirect from an allowed host to another allowed one, and posts the file it leads to', async () => {
+      const { account, id } = await xAccount();
+      const [file] = names('jpg', 1);
+      const publicationId = await publishOnce(account, [
+        { url: redirect(h.sim.mediaUrl(file)), mimeType: 'image/jpeg', altText: 'redirected' },
+      ]);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+      expect(ledger[0].details.media).toEqual([
+        expect.objectContaining({ sha256: digest(await h.sim.mediaBytes(file)), altText: 'redirected' }),
+      ]);
     });
   });
 
