@@ -24,6 +24,12 @@ export interface SimXAccount {
   clientSecret?: string;
   /** Access-token lifetime in simulated seconds (default 7200, X's two hours). */
   accessTokenTtlSeconds?: number;
+  /**
+   * A chunked GIF or video is processed after FINALIZE: STATUS answers in_progress for this many
+   * polls (default 2), or until this many simulated seconds have passed (default 30).
+   */
+  videoReadyAfterPolls?: number;
+  videoReadyAfterSeconds?: number;
   rateLimit?: SimRateLimit | null;
 }
 

@@ -28,6 +28,8 @@ const schemas = {
     clientId: z.string().min(1).default('prasar-x-client'),
     clientSecret: z.string().min(1).optional(),
     accessTokenTtlSeconds: z.number().int().positive().default(7200),
+    videoReadyAfterPolls: z.number().int().min(0).default(2),
+    videoReadyAfterSeconds: z.number().int().min(0).default(30),
     rateLimit,
   }),
   facebookPage: z.object({
@@ -168,6 +170,8 @@ export function controlApi(sim: Sim, options: ControlOptions): (req: SimRequest)
       clientId: body.clientId,
       clientSecret: body.clientSecret,
       accessTokenTtlSeconds: body.accessTokenTtlSeconds,
+      videoReadyAfterPolls: body.videoReadyAfterPolls,
+      videoReadyAfterSeconds: body.videoReadyAfterSeconds,
       rateLimit: limitOr(body.rateLimit, 'x'),
     });
     state.grantToken(body.accessToken, 'x', body.id, clock.now() + body.accessTokenTtlSeconds * 1000);

@@ -58,7 +58,9 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Operations a fault kind can apply to at all (others ignore it). */
-const KIND_OPERATIONS: Partial<Record<FaultKind, string>> = { containerError: 'instagram.media.create' };
+const KIND_OPERATIONS: Partial<Record<FaultKind, string[]>> = {
+  containerError: ['instagram.media.create', 'x.media.finalize'],
+};
 
 export class FaultTable {
   private faults: (Fault & { random?: () => number })[] = [];
@@ -101,7 +103,7 @@ export class FaultTable {
       if (fault.operation !== undefined && fault.operation !== call.operation) continue;
       if (fault.account !== undefined && fault.account !== call.account) continue;
       const only = KIND_OPERATIONS[fault.kind];
-      if (only !== undefined && only !== call.operation) continue;
+      if (only !== undefined && !only.includes(call.operation)) continue;
       if (fault.random && fault.random() >= (fault.probability ?? 1)) continue;
       fault.fired++;
       fired.set(fault.kind, this.view(fault));

@@ -99,6 +99,41 @@ describe('media', () => {
     const metadata = (json: unknown) =>
       call(sim.baseUrl, 'POST', '/2/media/metadata', { token: X_TOKEN, json });
 
+    type Processing = { state: string; check_after_secs?: number; error?: { name: string } };
+    type UploadData = { id: string; media_key: string; size?: number; processing_info?: Processing };
+    const initialize = (json: Record<string, unknown>) =>
+      call<{ data: UploadData }>(sim.baseUrl, 'POST', '/2/media/upload/initialize', { token: X_TOKEN, json });
+    async function append(id: string, index: number, bytes: Buffer) {
+      const form = new FormData();
+      form.append('segment_index', String(index));
+      form.append('media', new Blob([new Uint8Array(bytes)]), 'chunk');
+      const res = await fetch(`${sim.baseUrl}/2/media/upload/${id}/append`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${X_TOKEN}` },
+        body: form,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    }
+    const finalize = (id: string) =>
+      call<{ data: UploadData }>(sim.baseUrl, 'POST', `/2/media/upload/${id}/finalize`, { token: X_TOKEN });
+    const status = (id: string) =>
+      call<{ data: UploadData }>(sim.baseUrl, 'GET', `/2/media/upload?command=STATUS&media_id=${id}`, {
+        token: X_TOKEN,
+      });
+    /** Uploads a file in segments of `segment` bytes: the media id and FINALIZE's answer. */
+    async function chunked(bytes: Buffer, type: string, category: string, segment = 1024) {
+      const init = await initialize({
+        media_type: type,
+        total_bytes: bytes.length,
+        media_category: category,
+      });
+      expect(init.status).toBe(200);
+      const { id } = init.body.data;
+      for (let i = 0; i * segment < bytes.length; i++)
+        expect((await append(id, i, bytes.subarray(i * segment, (i + 1) * segment))).status).toBe(200);
+      return { id, finalized: await finalize(id) };
+    }
+
     it('posts three images with alt text: the ledger has each one’s bytes and alt text', async () => {
       const names = ['one.jpg', 'two.jpg', 'three.jpg'];
       const files = await Promise.all(names.map((n) => sim.control.mediaBytes(n)));
@@ -146,17 +181,179 @@ describe('media', () => {
       expect(long.status).toBe(400);
       expect(long.body).toMatchObject({ title: 'Invalid Request' });
 
-      const gif = await upload(await sim.control.mediaBytes('a.gif'), 'image/gif', 'tweet_gif');
-      expect(gif.status).toBe(200);
+      const gif = await chunked(await sim.control.mediaBytes('a.gif'), 'image/gif', 'tweet_gif');
+      for (let i = 0; i < 2; i++) await status(gif.id); // processed after 2 polls (default)
       const mixed = await call(sim.baseUrl, 'POST', '/2/tweets', {
         token: X_TOKEN,
-        json: { text: 'mixed', media: { media_ids: [image.body.data.id, gif.body.data.id] } },
+        json: { text: 'mixed', media: { media_ids: [image.body.data.id, gif.id] } },
       });
       expect(mixed.status).toBe(400);
       expect(JSON.stringify(mixed.body)).toMatch(/not mixed/);
       const mistyped = await upload(await sim.control.mediaBytes('a.mp4'), 'video/mp4', 'tweet_image');
       expect(mistyped.status).toBe(400);
       expect(await sim.control.ledger({ platform: 'x' })).toHaveLength(0);
+    });
+
+    describe('chunked upload', () => {
+      const tweet = (text: string, ids: string[]) =>
+        call<{ data: { id: string } }>(sim.baseUrl, 'POST', '/2/tweets', {
+          token: X_TOKEN,
+          json: { text, media: { media_ids: ids } },
+        });
+
+      it('refuses a video or a GIF on the simple upload, as X does: they go in chunks', async () => {
+        const video = await upload(await sim.control.mediaBytes('v.mp4'), 'video/mp4', 'tweet_video');
+        expect(video.status).toBe(400);
+        expect(JSON.stringify(video.body)).toMatch(/tweet_video media must be uploaded in chunks/);
+        const gif = await upload(await sim.control.mediaBytes('g.gif'), 'image/gif', 'tweet_gif');
+        expect(gif.status).toBe(400);
+        expect(JSON.stringify(gif.body)).toMatch(/tweet_gif media must be uploaded in chunks/);
+      });
+
+      it('takes a video in segments, processes it over STATUS polls, and posts it once it has succeeded', async () => {
+        await sim.control.registerXAccount({
+          id: X_USER,
+          username: 'mpjansampark',
+          accessToken: X_TOKEN,
+          videoReadyAfterPolls: 3,
+        });
+        const bytes = await sim.control.mediaBytes('camp.mp4', { bytes: 10_000 });
+        const { id, finalized } = await chunked(bytes, 'video/mp4', 'tweet_video', 4096);
+        expect(finalized.status).toBe(200);
+        expect(finalized.body.data).toEqual({
+          id,
+          media_key: `7_${id}`,
+          size: bytes.length,
+          expires_after_secs: 86_400,
+          processing_info: { state: 'pending', check_after_secs: 5, progress_percent: 0 },
+        });
+        // Not usable while it is processed.
+        const early = await tweet('शिविर का वीडियो', [id]);
+        expect(early.status).toBe(400);
+        const states: string[] = [];
+        for (let i = 0; i < 4; i++) states.push((await status(id)).body.data.processing_info!.state);
+        expect(states).toEqual(['pending', 'in_progress', 'in_progress', 'succeeded']);
+
+        expect((await metadata({ id, metadata: { alt_text: { text: 'स्वास्थ्य शिविर' } } })).status).toBe(200);
+        const created = await tweet('शिविर का वीडियो', [id]);
+        expect(created.status).toBe(201);
+        const [entry] = await sim.control.ledger({ platform: 'x' });
+        expect(entry.details).toEqual({
+          mediaIds: [id],
+          media: [
+            {
+              id,
+              mediaKey: `7_${id}`,
+              category: 'tweet_video',
+              contentType: 'video/mp4',
+              size: bytes.length,
+              sha256: digest(bytes),
+              altText: 'स्वास्थ्य शिविर',
+            },
+          ],
+        });
+      });
+
+      it('finishes processing after its simulated time, whatever the polls; the command form works too', async () => {
+        await sim.control.registerXAccount({
+          id: X_USER,
+          username: 'mpjansampark',
+          accessToken: X_TOKEN,
+          videoReadyAfterPolls: 1_000,
+          videoReadyAfterSeconds: 60,
+        });
+        const bytes = await sim.control.mediaBytes('wave.gif');
+        const form = (fields: Record<string, string>) =>
+          call<{ data: UploadData }>(sim.baseUrl, 'POST', '/2/media/upload', {
+            token: X_TOKEN,
+            form: fields,
+          });
+        const init = await form({
+          command: 'INIT',
+          media_type: 'image/gif',
+          total_bytes: String(bytes.length),
+          media_category: 'tweet_gif',
+        });
+        expect(init.status).toBe(200);
+        const { id } = init.body.data;
+        expect(init.body.data.media_key).toBe(`16_${id}`);
+        const multipart = new FormData();
+        for (const [k, v] of Object.entries({ command: 'APPEND', media_id: id, segment_index: '0' }))
+          multipart.append(k, v);
+        multipart.append('media', new Blob([new Uint8Array(bytes)]), 'chunk');
+        const appended = await fetch(`${sim.baseUrl}/2/media/upload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${X_TOKEN}` },
+          body: multipart,
+        });
+        expect(appended.status).toBe(200);
+        expect((await form({ command: 'FINALIZE', media_id: id })).body.data.processing_info?.state).toBe(
+          'pending',
+        );
+        expect((await status(id)).body.data.processing_info?.state).toBe('pending');
+        expect((await status(id)).body.data.processing_info?.state).toBe('in_progress');
+        await sim.control.advanceClock(60);
+        expect((await status(id)).body.data.processing_info).toEqual({
+          state: 'succeeded',
+          progress_percent: 100,
+        });
+        expect((await tweet('लहर', [id])).status).toBe(201);
+      });
+
+      it('refuses segments that do not add up, a foreign upload, and an unknown category or mistyped file', async () => {
+        const bytes = await sim.control.mediaBytes('short.mp4', { bytes: 3000 });
+        const init = await initialize({
+          media_type: 'video/mp4',
+          total_bytes: 4000,
+          media_category: 'tweet_video',
+        });
+        const { id } = init.body.data;
+        expect((await append(id, 0, bytes)).status).toBe(200);
+        const short = await finalize(id);
+        expect(short.status).toBe(400);
+        expect(JSON.stringify(short.body)).toMatch(/Segments do not add up/);
+        expect((await append(id, 1, Buffer.alloc(2000))).status).toBe(400); // past total_bytes
+        expect((await append(id, 1000, Buffer.alloc(10))).status).toBe(400); // segment index
+
+        await sim.control.registerXAccount({
+          id: '1500000000000000010',
+          username: 'other',
+          accessToken: 'x-other',
+        });
+        const foreign = await call(sim.baseUrl, 'POST', `/2/media/upload/${id}/finalize`, {
+          token: 'x-other',
+        });
+        expect(foreign.status).toBe(400);
+
+        expect(
+          (await initialize({ media_type: 'video/mp4', total_bytes: 10, media_category: 'tweet_movie' }))
+            .status,
+        ).toBe(400);
+        expect(
+          (await initialize({ media_type: 'image/jpeg', total_bytes: 10, media_category: 'tweet_video' }))
+            .status,
+        ).toBe(400);
+        expect(
+          (
+            await initialize({
+              media_type: 'video/mp4',
+              total_bytes: 600 * 1024 * 1024,
+              media_category: 'tweet_video',
+            })
+          ).status,
+        ).toBe(400);
+        expect(await sim.control.ledger({ platform: 'x' })).toHaveLength(0);
+      });
+
+      it('ends processing in failed after a containerError fault on FINALIZE; the media cannot be posted', async () => {
+        await sim.control.injectFault({ kind: 'containerError', operation: 'x.media.finalize', count: 1 });
+        const { id } = await chunked(await sim.control.mediaBytes('bad.mp4'), 'video/mp4', 'tweet_video');
+        let info: Processing | undefined;
+        for (let i = 0; i < 3; i++) info = (await status(id)).body.data.processing_info;
+        expect(info).toMatchObject({ state: 'failed', error: { name: 'InvalidMedia' } });
+        expect((await tweet('खराब वीडियो', [id])).status).toBe(400);
+        expect(await sim.control.ledger({ platform: 'x' })).toHaveLength(0);
+      });
     });
   });
 

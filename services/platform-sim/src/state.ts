@@ -42,6 +42,9 @@ export interface XAccount {
   clientId: string;
   clientSecret?: string;
   accessTokenTtlSeconds: number;
+  /** Chunked GIFs and videos: STATUS polls, or simulated seconds, before processing ends. */
+  videoReadyAfterPolls: number;
+  videoReadyAfterSeconds: number;
   rateLimit: RateLimitConfig | null;
 }
 
@@ -68,6 +71,19 @@ export interface XMedia {
   /** Set by `POST /2/media/metadata`. */
   altText?: string;
   expiresAt: number;
+  /** A chunked upload: its segments until FINALIZE, then its processing. */
+  chunked?: XChunkedUpload;
+}
+
+export interface XChunkedUpload {
+  totalBytes: number;
+  segments: Map<number, Buffer>;
+  /** Simulated ms of FINALIZE; unset while segments are still being appended. */
+  finalizedAt?: number;
+  /** STATUS polls since FINALIZE. */
+  polls: number;
+  /** Set by an injected `containerError` fault on FINALIZE: processing ends in `failed`. */
+  fails: boolean;
 }
 
 export interface FacebookPage {

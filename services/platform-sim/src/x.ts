@@ -1,13 +1,15 @@
-// X API v2: the slice the publisher calls. Posts (POST /2/tweets), simple media upload, the
-// account's recent posts and single-post lookups with metrics (reconciliation and analytics), and
-// the OAuth 2.0 refresh-token grant. Errors are X's problem documents ({title, detail, type, status}).
+// X API v2: the slice the publisher calls. Posts (POST /2/tweets); media: the simple upload (images
+// only, as on X), the chunked one (initialize, append, finalize, then STATUS while a GIF or video is
+// processed) and alt text; the account's recent posts and single-post lookups with metrics
+// (reconciliation and analytics), and the OAuth 2.0 refresh-token grant. Errors are X's problem
+// documents ({title, detail, type, status}).
 import { parseTweet } from 'twitter-text';
 import type { AuthOutcome, PlatformErrors, PlatformRoute, RateLimitRefusal, Sim } from './context';
 import { bearerToken, json, type Reply, type SimRequest } from './http';
 import { engagementAt } from './engagement';
 import { sha256 } from './media';
 import type { RateLimitUsage } from './rate-limits';
-import { randomToken, type Tweet, type XAccount } from './state';
+import { randomToken, type Tweet, type XAccount, type XMedia } from './state';
 
 export const X_MAX_WEIGHTED_LENGTH = 280;
 const MEDIA_TTL_SECONDS = 86_400;
@@ -22,7 +24,15 @@ const CATEGORY_TYPES: Record<string, (type: string) => boolean> = {
   tweet_gif: (t) => t === 'image/gif',
   tweet_video: (t) => t.startsWith('video/'),
 };
+/** The simple upload takes images only; GIFs and videos go through the chunked upload. */
+const SIMPLE_CATEGORIES = new Set(['tweet_image']);
+/** A chunk (APPEND's `media`) is at most 5 MB; segment indexes are 0 to 999. */
+const MAX_SEGMENT_BYTES = 5 * 1024 * 1024;
+const MAX_SEGMENT_INDEX = 999;
 const MAX_ALT_TEXT = 1_000;
+
+/** Where a medium is: uploading (chunked, before FINALIZE), processing, or done. */
+type ProcessingState = 'uploading' | 'pending' | 'in_progress' | 'succeeded' | 'failed';
 const GRANTED_SCOPES = 'tweet.read tweet.write users.read media.write offline.access';
 const INVALID_REQUEST_TYPE = 'https://api.twitter.com/2/problems/invalid-request';
 const NOT_FOUND_TYPE = 'https://api.twitter.com/2/problems/resource-not-found';
@@ -83,6 +93,10 @@ export const xErrors: PlatformErrors = {
   usageHeaders,
 };
 
+/** X's media key: the kind (3 photo, 16 animated GIF, 7 video), then the id. */
+const mediaKeyOf = (id: string, media: Pick<XMedia, 'category'> | undefined) =>
+  `${media?.category === 'tweet_gif' ? 16 : media?.category === 'tweet_video' ? 7 : 3}_${id}`;
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -113,7 +127,7 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
     if (fields.has('created_at')) view.created_at = new Date(tweet.createdAt).toISOString();
     if (fields.has('author_id')) view.author_id = tweet.authorId;
     if (fields.has('attachments') && tweet.mediaIds.length > 0)
-      view.attachments = { media_keys: tweet.mediaIds.map((id) => `3_${id}`) };
+      view.attachments = { media_keys: tweet.mediaIds.map((id) => mediaKeyOf(id, state.xMedia.get(id))) };
     if (fields.has('conversation_id')) view.conversation_id = tweet.inReplyTo ?? tweet.id;
     const needsMetrics = ['public_metrics', 'non_public_metrics', 'organic_metrics'].some((f) =>
       fields.has(f),
@@ -173,7 +187,7 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       const now = clock.now();
       const bad = mediaIds.filter((id) => {
         const m = state.xMedia.get(id);
-        return !m || m.owner !== account || m.expiresAt <= now;
+        return !m || m.owner !== account || m.expiresAt <= now || processingOf(m) !== 'succeeded';
       });
       if (bad.length > 0)
         return invalidRequest([
@@ -246,7 +260,7 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
                 const m = state.xMedia.get(id)!;
                 return {
                   id,
-                  mediaKey: `3_${id}`,
+                  mediaKey: mediaKeyOf(id, m),
                   category: m.category,
                   contentType: m.type,
                   size: m.size,
@@ -321,6 +335,14 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       return invalidRequest([
         { parameters: { media_category: [category] }, message: 'Unsupported media_category.' },
       ]);
+    // As on X: the simple upload is for images; a GIF or a video is uploaded in chunks.
+    if (!SIMPLE_CATEGORIES.has(category))
+      return invalidRequest([
+        {
+          parameters: { media_category: [category] },
+          message: `${category} media must be uploaded in chunks (POST /2/media/upload/initialize, append, finalize).`,
+        },
+      ]);
     const file = req.files.get('media');
     const encoded = req.params.media ?? req.params.media_data;
     const bytes = file?.bytes ?? (encoded ? Buffer.from(encoded, 'base64') : Buffer.alloc(0));
@@ -354,6 +376,181 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
       expiresAt: now + MEDIA_TTL_SECONDS * 1000,
     });
     return json(200, { data: { id, media_key: `3_${id}`, size, expires_after_secs: MEDIA_TTL_SECONDS } });
+  }
+
+  /** Where a medium's processing is: simple uploads are done at once, chunked ones after FINALIZE. */
+  function processingOf(media: XMedia): ProcessingState {
+    const upload = media.chunked;
+    if (!upload) return 'succeeded';
+    if (upload.finalizedAt === undefined) return 'uploading';
+    if (media.category === 'tweet_image') return 'succeeded';
+    const user = state.xAccounts.get(media.owner);
+    const [polls, seconds] = [user?.videoReadyAfterPolls ?? 0, user?.videoReadyAfterSeconds ?? 0];
+    const age = clock.now() - upload.finalizedAt;
+    if (upload.polls < polls && age < seconds * 1000) return upload.polls === 0 ? 'pending' : 'in_progress';
+    return upload.fails ? 'failed' : 'succeeded';
+  }
+
+  /** `processing_info` as X shows it: none for an image; the wait it suggests while processing. */
+  function processingInfo(media: XMedia): Record<string, unknown> | undefined {
+    const upload = media.chunked;
+    if (!upload || upload.finalizedAt === undefined || media.category === 'tweet_image') return undefined;
+    const stateNow = processingOf(media);
+    if (stateNow === 'succeeded') return { state: 'succeeded', progress_percent: 100 };
+    if (stateNow === 'failed')
+      return {
+        state: 'failed',
+        progress_percent: 100,
+        error: { code: 1, name: 'InvalidMedia', message: 'Unsupported video format' },
+      };
+    const user = state.xAccounts.get(media.owner);
+    const left = (user?.videoReadyAfterSeconds ?? 0) * 1000 - (clock.now() - upload.finalizedAt);
+    const polls = user?.videoReadyAfterPolls ?? 1;
+    return {
+      state: stateNow,
+      check_after_secs: Math.max(1, Math.min(5, Math.ceil(left / 1000))),
+      progress_percent: Math.min(99, Math.floor((100 * upload.polls) / Math.max(1, polls))),
+    };
+  }
+
+  /** The caller's chunked upload named by `id`, or the 400 X answers for it. */
+  function ownUpload(id: string | undefined, account: string): XMedia | Reply {
+    const media = id === undefined ? undefined : state.xMedia.get(id);
+    if (!media || media.owner !== account || media.expiresAt <= clock.now() || !media.chunked)
+      return invalidRequest([{ parameters: { media_id: [id] }, message: 'Your media IDs are invalid.' }]);
+    return media;
+  }
+
+  const mediaView = (media: XMedia, extra: Record<string, unknown> = {}) => ({
+    data: {
+      id: media.id,
+      media_key: mediaKeyOf(media.id, media),
+      expires_after_secs: Math.max(0, Math.floor((media.expiresAt - clock.now()) / 1000)),
+      ...extra,
+    },
+  });
+
+  /** `POST /2/media/upload/initialize` (or the command form, INIT): opens a chunked upload. */
+  function initializeUpload(req: SimRequest, account: string): Reply {
+    const category = req.params.media_category ?? '';
+    const type = (req.params.media_type ?? '').toLowerCase();
+    const total = Number(req.params.total_bytes);
+    if (!(category in MEDIA_LIMITS))
+      return invalidRequest([
+        { parameters: { media_category: [category] }, message: 'Unsupported media_category.' },
+      ]);
+    if (!CATEGORY_TYPES[category](type))
+      return invalidRequest([
+        {
+          parameters: { media_type: [type], media_category: [category] },
+          message: `A ${type || 'missing'} media_type cannot be uploaded as ${category}.`,
+        },
+      ]);
+    if (!Number.isInteger(total) || total < 1 || total > MEDIA_LIMITS[category])
+      return invalidRequest([
+        {
+          parameters: { total_bytes: [req.params.total_bytes] },
+          message: `total_bytes must be 1 to ${MEDIA_LIMITS[category]} for ${category}.`,
+        },
+      ]);
+    const now = clock.now();
+    const id = state.nextXId(now);
+    const media: XMedia = {
+      id,
+      owner: account,
+      size: 0,
+      type,
+      category,
+      sha256: '',
+      expiresAt: now + MEDIA_TTL_SECONDS * 1000,
+      chunked: { totalBytes: total, segments: new Map(), polls: 0, fails: false },
+    };
+    state.xMedia.set(id, media);
+    return json(200, mediaView(media));
+  }
+
+  /** `POST /2/media/upload/{id}/append` (or APPEND): one segment, multipart `media` and `segment_index`. */
+  function appendUpload(req: SimRequest, account: string, id: string | undefined): Reply {
+    const media = ownUpload(id, account);
+    if (!('id' in media)) return media;
+    const upload = media.chunked!;
+    if (upload.finalizedAt !== undefined)
+      return invalidRequest([
+        { parameters: { media_id: [id] }, message: 'The upload was already finalized.' },
+      ]);
+    const index = Number(req.params.segment_index);
+    if (!Number.isInteger(index) || index < 0 || index > MAX_SEGMENT_INDEX)
+      return invalidRequest([
+        {
+          parameters: { segment_index: [req.params.segment_index] },
+          message: `segment_index must be 0 to ${MAX_SEGMENT_INDEX}.`,
+        },
+      ]);
+    const file = req.files.get('media');
+    const encoded = req.params.media_data ?? req.params.media;
+    const bytes = file?.bytes ?? (encoded ? Buffer.from(encoded, 'base64') : Buffer.alloc(0));
+    if (bytes.length === 0 || bytes.length > MAX_SEGMENT_BYTES)
+      return invalidRequest([
+        {
+          parameters: { media: [bytes.length] },
+          message: `A segment holds 1 to ${MAX_SEGMENT_BYTES} bytes.`,
+        },
+      ]);
+    // Appending a segment again replaces it (a retried APPEND).
+    upload.segments.set(index, bytes);
+    const received = [...upload.segments.values()].reduce((n, b) => n + b.length, 0);
+    if (received > upload.totalBytes) {
+      upload.segments.delete(index);
+      return invalidRequest([
+        { parameters: { media: [received] }, message: 'The segments are larger than total_bytes.' },
+      ]);
+    }
+    return json(200, { data: { expires_at: Math.floor(media.expiresAt / 1000) } });
+  }
+
+  /** `POST /2/media/upload/{id}/finalize` (or FINALIZE): the segments must add up; GIFs and videos then process. */
+  function finalizeUpload(account: string, id: string | undefined, fails: boolean): Reply {
+    const media = ownUpload(id, account);
+    if (!('id' in media)) return media;
+    const upload = media.chunked!;
+    if (upload.finalizedAt === undefined) {
+      const indexes = [...upload.segments.keys()].sort((a, b) => a - b);
+      const bytes = Buffer.concat(indexes.map((i) => upload.segments.get(i)!));
+      if (indexes.some((n, i) => n !== i) || bytes.length !== upload.totalBytes)
+        return invalidRequest([
+          {
+            parameters: { media_id: [id] },
+            message: 'Segments do not add up to provided total file size.',
+          },
+        ]);
+      upload.finalizedAt = clock.now();
+      upload.fails = fails;
+      upload.segments.clear();
+      media.size = bytes.length;
+      media.sha256 = sha256(bytes);
+    }
+    const info = processingInfo(media);
+    // Processing has just begun: X says how long to wait before the first STATUS.
+    const shown = info && info.state === 'pending' ? { ...info, progress_percent: 0 } : info;
+    return json(200, mediaView(media, { size: media.size, ...(shown ? { processing_info: shown } : {}) }));
+  }
+
+  /** `GET /2/media/upload?command=STATUS&media_id=`: where processing is; each poll moves it on. */
+  function uploadStatus(req: SimRequest, account: string): Reply {
+    if ((req.query.get('command') ?? 'STATUS') !== 'STATUS')
+      return invalidRequest([
+        { parameters: { command: [req.query.get('command')] }, message: 'command must be STATUS.' },
+      ]);
+    const media = ownUpload(req.query.get('media_id') ?? undefined, account);
+    if (!('id' in media)) return media;
+    const upload = media.chunked!;
+    if (upload.finalizedAt === undefined)
+      return invalidRequest([
+        { parameters: { media_id: [media.id] }, message: 'The upload has not been finalized.' },
+      ]);
+    const info = processingInfo(media);
+    upload.polls++;
+    return json(200, mediaView(media, { size: media.size, ...(info ? { processing_info: info } : {}) }));
   }
 
   /** `POST /2/media/metadata`: `{id, metadata: {alt_text: {text}}}` sets a media's alt text. */
@@ -452,8 +649,30 @@ export function xApi(sim: Sim): { route(req: SimRequest): PlatformRoute | Reply;
     const timeline = /^\/2\/users\/(\d+)\/tweets$/.exec(path);
     if (method === 'GET' && timeline)
       return authed('x.users.tweets', ({ req: r }) => userTweets(r, timeline[1]));
-    if (method === 'POST' && path === '/2/media/upload')
+    if (method === 'POST' && path === '/2/media/upload') {
+      // The older command form of the chunked upload shares this path.
+      const command = req.params.command;
+      if (command === 'INIT')
+        return authed('x.media.initialize', ({ req: r, account }) => initializeUpload(r, account));
+      if (command === 'APPEND')
+        return authed('x.media.append', ({ req: r, account }) => appendUpload(r, account, r.params.media_id));
+      if (command === 'FINALIZE')
+        return authed('x.media.finalize', ({ req: r, account, faults }) =>
+          finalizeUpload(account, r.params.media_id, faults.has('containerError')),
+        );
       return authed('x.media.upload', ({ req: r, account }) => uploadMedia(r, account));
+    }
+    if (method === 'GET' && path === '/2/media/upload')
+      return authed('x.media.status', ({ req: r, account }) => uploadStatus(r, account));
+    if (method === 'POST' && path === '/2/media/upload/initialize')
+      return authed('x.media.initialize', ({ req: r, account }) => initializeUpload(r, account));
+    const chunk = /^\/2\/media\/upload\/(\d+)\/(append|finalize)$/.exec(path);
+    if (method === 'POST' && chunk?.[2] === 'append')
+      return authed('x.media.append', ({ req: r, account }) => appendUpload(r, account, chunk[1]));
+    if (method === 'POST' && chunk?.[2] === 'finalize')
+      return authed('x.media.finalize', ({ account, faults }) =>
+        finalizeUpload(account, chunk[1], faults.has('containerError')),
+      );
     if (method === 'POST' && path === '/2/media/metadata')
       return authed('x.media.metadata', ({ req: r, account }) => mediaMetadata(r, account));
     if (method === 'POST' && path === '/2/oauth2/token')

@@ -67,6 +67,8 @@ export class PublisherModule {
                   allowed: c.PUBLISHER_MEDIA_ALLOWED_HOSTS,
                   httpsOnly: c.PUBLISHER_MEDIA_HTTPS_ONLY,
                 },
+                xMediaStatusMaxWaitMs: c.X_MEDIA_STATUS_MAX_WAIT_MS,
+                xMediaStatusMaxPolls: c.X_MEDIA_STATUS_MAX_POLLS,
                 graphVersion: c.META_GRAPH_VERSION,
                 containerPollMs: c.INSTAGRAM_CONTAINER_POLL_MS,
                 containerMaxPolls: c.INSTAGRAM_CONTAINER_MAX_POLLS,

@@ -58,6 +58,13 @@ export const publisherShape = {
     .transform((value) => parseAllowedHosts(value)),
   /** Fetch media over https only (hosts on the allow-list excepted). */
   PUBLISHER_MEDIA_HTTPS_ONLY: vars.bool(false),
+  /**
+   * X processes a GIF or video after its chunked upload: the attempt checks its STATUS when X's
+   * `check_after_secs` says, waiting at most this long each time, at most this many times (then
+   * the attempt is retried later and uploads again).
+   */
+  X_MEDIA_STATUS_MAX_WAIT_MS: ms(0, 600_000, 30_000),
+  X_MEDIA_STATUS_MAX_POLLS: z.coerce.number().int().min(1).max(500).default(20),
   /** The Meta app secret that signs WhatsApp webhooks (X-Hub-Signature-256); unset refuses them. */
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   /** The token Meta echoes when the webhook is registered (GET hub.verify_token). */

@@ -275,6 +275,7 @@ export async function startPublisher(
         PUBLISHER_RETRY_BASE_MS: '20',
         PUBLISHER_RETRY_MAX_MS: '200',
         INSTAGRAM_CONTAINER_POLL_MS: '10',
+        X_MEDIA_STATUS_MAX_WAIT_MS: '10',
         ENGAGEMENT_POLL_INTERVAL_MS: '60000',
         ...o.env,
         // The simulator serves the specs' media on loopback: allowed, with whatever the spec adds.

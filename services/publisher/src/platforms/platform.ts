@@ -166,6 +166,9 @@ export interface AdapterOptions {
   mediaTimeoutMs: number;
   /** Where media may be fetched from (address-guard.ts). */
   mediaPolicy: MediaFetchPolicy;
+  /** X: the longest wait between media STATUS checks (X's `check_after_secs` is honoured up to it), and checks per attempt. */
+  xMediaStatusMaxWaitMs: number;
+  xMediaStatusMaxPolls: number;
   /** Graph API version in paths (`v21.0`). */
   graphVersion: string;
   /** Instagram: pause between container status polls, and how many polls an attempt makes. */

@@ -1,11 +1,15 @@
-// X API v2: a post is `POST /2/tweets`; its images (or GIF) are fetched from their URLs, uploaded
-// first (`POST /2/media/upload`), given their alt text (`POST /2/media/metadata`), and named in the
-// post's `media.media_ids`. Reconciliation reads the user's recent posts; an expired access token is
-// exchanged once for a new pair with the OAuth 2.0 refresh token (`POST /2/oauth2/token`), and the
-// new pair is stored before it is used. Uploads are not posts: one made before a failure is simply
-// made again by the next attempt (X lets unused media expire).
+// X API v2: a post is `POST /2/tweets`; its images (or GIF, or video) are fetched from their URLs,
+// uploaded first, given their alt text (`POST /2/media/metadata`), and named in the post's
+// `media.media_ids`. Images go through the simple upload (`POST /2/media/upload`); a GIF or a video
+// only through the chunked one: `POST /2/media/upload/initialize`, `…/{id}/append` per segment,
+// `…/{id}/finalize`, then `GET /2/media/upload?command=STATUS` while X processes it.
+// Reconciliation reads the user's recent posts; an expired access token is exchanged once for a new
+// pair with the OAuth 2.0 refresh token (`POST /2/oauth2/token`), and the new pair is stored before
+// it is used. Uploads are not posts: one made before a failure is simply made again by the next
+// attempt (X lets unused media expire).
+import { createHash } from 'node:crypto';
 import type { AccountSecrets } from '../accounts/credentials';
-import { isFailure, reasonOf, retryAfterMs, send, urlOf, type HttpReply } from './http';
+import { isFailure, reasonOf, retryAfterMs, send, sleep, urlOf, type HttpReply } from './http';
 import { fetchMedia, mediaKindOf, type FetchedMedia, type MediaKind } from './media';
 import {
   noEngagement,
@@ -33,11 +37,23 @@ interface XProblem {
 /** Pages of the user's timeline a look-up reads at most (100 posts each). */
 const LOOKUP_PAGES = 3;
 
-/** X's media categories and their size limits. */
-const MEDIA: Record<Exclude<MediaKind, 'video'>, { category: string; maxBytes: number }> = {
-  image: { category: 'tweet_image', maxBytes: 5 * 1024 * 1024 },
-  gif: { category: 'tweet_gif', maxBytes: 15 * 1024 * 1024 },
+/** X's media categories, their size limits, and whether they must be uploaded in chunks. */
+const MEDIA: Record<MediaKind, { category: string; maxBytes: number; chunked: boolean }> = {
+  image: { category: 'tweet_image', maxBytes: 5 * 1024 * 1024, chunked: false },
+  gif: { category: 'tweet_gif', maxBytes: 15 * 1024 * 1024, chunked: true },
+  video: { category: 'tweet_video', maxBytes: 512 * 1024 * 1024, chunked: true },
 };
+/** Bytes per APPEND (X takes at most 5 MB a segment). */
+export const X_SEGMENT_BYTES = 4 * 1024 * 1024;
+
+/** Uploads left processing that an adapter remembers at most. */
+const MAX_REMEMBERED_UPLOADS = 1_000;
+
+interface ProcessingInfo {
+  state?: 'pending' | 'in_progress' | 'succeeded' | 'failed';
+  check_after_secs?: number;
+  error?: { code?: number; name?: string; message?: string };
+}
 const MAX_IMAGES = 4;
 const MAX_ALT_TEXT = 1_000;
 
@@ -75,6 +91,12 @@ function failureOf(reply: HttpReply): CallFailure {
 
 export class XAdapter implements PlatformAdapter {
   readonly platform = 'X' as const;
+  /**
+   * GIFs and videos an attempt left processing at X, by publication, account and file digest, so
+   * that the next attempt in this process checks them again instead of uploading anew. Losing it
+   * (a restart, another replica) only costs an upload.
+   */
+  private readonly processing = new Map<string, { id: string; expiresAt: number }>();
 
   constructor(private readonly options: AdapterOptions) {}
 
@@ -94,7 +116,7 @@ export class XAdapter implements PlatformAdapter {
     return this.withRefresh(target, session, async (secrets) => {
       const mediaIds: string[] = [];
       for (const item of fetched) {
-        const id = await this.upload(target, secrets, item);
+        const id = await this.upload(target, session, secrets, item);
         if (typeof id !== 'string') return id;
         mediaIds.push(id);
       }
@@ -121,21 +143,17 @@ export class XAdapter implements PlatformAdapter {
     });
   }
 
-  /** The content's media, fetched: up to 4 images or one GIF (X has no room for more, nor for mixes). */
+  /** The content's media, fetched: up to 4 images, or one GIF, or one video (X has no room for more, nor for mixes). */
   private async fetchAll(target: PublishTarget): Promise<FetchedMedia[] | CallFailure> {
     const kinds = target.media.map(mediaKindOf);
     const refuse = (error: string): CallFailure => ({ kind: 'refused', httpStatus: 0, error });
-    if (kinds.includes('video'))
-      return refuse(
-        'Prasar does not post videos to X yet (X takes videos only through its chunked upload); post the images, or the video elsewhere',
-      );
-    if (new Set(kinds).size > 1 || (kinds.includes('gif') && kinds.length > 1))
-      return refuse('An X post takes up to 4 images or one GIF, not a mix');
+    if (new Set(kinds).size > 1 || (kinds.some((k) => k !== 'image') && kinds.length > 1))
+      return refuse('An X post takes up to 4 images, or one GIF, or one video, not a mix');
     if (kinds.length > MAX_IMAGES) return refuse(`An X post takes at most ${MAX_IMAGES} images`);
     const results = await Promise.all(
       target.media.map((m) =>
         fetchMedia(m, {
-          maxBytes: MEDIA[mediaKindOf(m) as 'image' | 'gif'].maxBytes,
+          maxBytes: MEDIA[mediaKindOf(m)].maxBytes,
           timeoutMs: this.options.mediaTimeoutMs,
           policy: this.options.mediaPolicy,
         }),
@@ -147,13 +165,42 @@ export class XAdapter implements PlatformAdapter {
     return results as FetchedMedia[];
   }
 
-  /** Uploads one file (`POST /2/media/upload`, multipart) and sets its alt text; the media id, or why not. */
+  /** Uploads one file (simple or chunked) and sets its alt text; the media id, or why not. */
   private async upload(
     target: PublishTarget,
+    session: PublishSession,
     secrets: AccountSecrets,
     item: FetchedMedia,
   ): Promise<string | CallFailure> {
-    const { category } = MEDIA[mediaKindOf(item.media) as 'image' | 'gif'];
+    const { category, chunked } = MEDIA[mediaKindOf(item.media)];
+    const id = chunked
+      ? await this.uploadInChunks(target, session, secrets, item, category)
+      : await this.uploadSimple(target, secrets, item, category);
+    if (typeof id !== 'string') return id;
+    const alt = item.media.altText.trim();
+    if (alt) {
+      const set = await send(
+        urlOf(target.account.baseUrl, '/2/media/metadata'),
+        {
+          method: 'POST',
+          headers: this.auth(secrets),
+          body: { id, metadata: { alt_text: { text: alt.slice(0, MAX_ALT_TEXT) } } },
+        },
+        this.options.timeoutMs,
+      );
+      if (isFailure(set)) return notPosted(set);
+      if (set.status !== 200 && set.status !== 201) return notPosted(failureOf(set));
+    }
+    return id;
+  }
+
+  /** An image: `POST /2/media/upload`, multipart. */
+  private async uploadSimple(
+    target: PublishTarget,
+    secrets: AccountSecrets,
+    item: FetchedMedia,
+    category: string,
+  ): Promise<string | CallFailure> {
     const form = new FormData();
     form.append('media', new Blob([new Uint8Array(item.bytes)], { type: item.contentType }), 'media');
     form.append('media_category', category);
@@ -172,21 +219,131 @@ export class XAdapter implements PlatformAdapter {
         httpStatus: reply.status,
         error: 'X answered an upload without a media id',
       };
-    const alt = item.media.altText.trim();
-    if (alt) {
-      const set = await send(
-        urlOf(target.account.baseUrl, '/2/media/metadata'),
-        {
-          method: 'POST',
-          headers: this.auth(secrets),
-          body: { id, metadata: { alt_text: { text: alt.slice(0, MAX_ALT_TEXT) } } },
-        },
+    return id;
+  }
+
+  /**
+   * A GIF or a video: initialize, append each segment, finalize, then wait while X processes it
+   * (STATUS, as often as `check_after_secs` says, bounded per attempt). Nothing of this is a post:
+   * whatever fails, the next attempt uploads again, and X drops the unused media; only a file still
+   * processing is looked at again by the next attempt (in this process).
+   */
+  private async uploadInChunks(
+    target: PublishTarget,
+    session: PublishSession,
+    secrets: AccountSecrets,
+    item: FetchedMedia,
+    category: string,
+  ): Promise<string | CallFailure> {
+    const base = target.account.baseUrl;
+    const call = async (
+      path: string,
+      body?: Record<string, unknown> | FormData,
+      query?: Record<string, string>,
+    ) => {
+      const reply = await send(
+        urlOf(base, path, query),
+        { method: body === undefined && query ? 'GET' : 'POST', headers: this.auth(secrets), body },
         this.options.timeoutMs,
       );
-      if (isFailure(set)) return notPosted(set);
-      if (set.status !== 200 && set.status !== 201) return notPosted(failureOf(set));
+      if (isFailure(reply)) return notPosted(reply);
+      if (reply.status !== 200 && reply.status !== 201) return notPosted(failureOf(reply));
+      return (
+        (
+          reply.body as
+            | { data?: { id?: string; expires_after_secs?: number; processing_info?: ProcessingInfo } }
+            | undefined
+        )?.data ?? {}
+      );
+    };
+    const status = (mediaId: string) =>
+      call('/2/media/upload', undefined, { command: 'STATUS', media_id: mediaId });
+    // An earlier attempt of this process left this very file processing at X: look at it again
+    // rather than upload it anew (processing would start over).
+    const key = [
+      target.publicationId,
+      target.account.externalAccountId,
+      createHash('sha256').update(item.bytes).digest('hex'),
+    ].join(' ');
+    const earlier = this.processing.get(key);
+    this.processing.delete(key);
+    let id: string | undefined;
+    let info: ProcessingInfo | undefined;
+    let expiresAt = 0;
+    if (earlier && earlier.expiresAt > Date.now() + 60_000) {
+      const seen = await status(earlier.id);
+      if (!('kind' in seen)) [id, info, expiresAt] = [earlier.id, seen.processing_info, earlier.expiresAt];
+      // 400: X no longer knows it; anything else: try again later.
+      else if (seen.kind !== 'refused') return seen;
+    }
+    if (id === undefined) {
+      const uploaded = await this.uploadSegments(call, item, category);
+      if ('kind' in uploaded) return uploaded;
+      [id, info, expiresAt] = [uploaded.id, uploaded.info, uploaded.expiresAt];
+    }
+    for (let poll = 0; info && info.state !== 'succeeded'; poll++) {
+      if (info.state === 'failed')
+        return {
+          kind: 'refused',
+          httpStatus: 200,
+          error: `X could not process the media ${item.media.url}: ${info.error?.message ?? info.error?.name ?? 'processing failed'}`,
+        };
+      if (poll >= this.options.xMediaStatusMaxPolls) {
+        if (this.processing.size >= MAX_REMEMBERED_UPLOADS)
+          this.processing.delete(this.processing.keys().next().value as string);
+        this.processing.set(key, { id, expiresAt });
+        return {
+          kind: 'unavailable',
+          httpStatus: 200,
+          error: `X was still processing the media after ${poll} status checks; the next attempt checks again`,
+        };
+      }
+      await sleep(Math.min((info.check_after_secs ?? 1) * 1000, this.options.xMediaStatusMaxWaitMs));
+      // Processing can take a while: only the claim's holder may go on.
+      if (!(await session.extendLease())) return TAKEN_OVER;
+      const seen = await status(id);
+      if ('kind' in seen) return seen;
+      info = seen.processing_info;
     }
     return id;
+  }
+
+  /** INITIALIZE, one APPEND per segment, FINALIZE: the media id, its processing and its expiry. */
+  private async uploadSegments(
+    call: (
+      path: string,
+      body?: Record<string, unknown> | FormData,
+    ) => Promise<
+      CallFailure | { id?: string; expires_after_secs?: number; processing_info?: ProcessingInfo }
+    >,
+    item: FetchedMedia,
+    category: string,
+  ): Promise<CallFailure | { id: string; info?: ProcessingInfo; expiresAt: number }> {
+    const init = await call('/2/media/upload/initialize', {
+      media_type: item.contentType,
+      total_bytes: item.bytes.length,
+      media_category: category,
+    });
+    if ('kind' in init) return init;
+    const id = init.id;
+    if (!id)
+      return { kind: 'unavailable', httpStatus: 200, error: 'X answered an upload without a media id' };
+    const expiresAt = Date.now() + (init.expires_after_secs ?? 3_600) * 1000;
+    for (let offset = 0, index = 0; offset < item.bytes.length; offset += X_SEGMENT_BYTES, index++) {
+      const form = new FormData();
+      form.append('segment_index', String(index));
+      const segment = item.bytes.subarray(offset, offset + X_SEGMENT_BYTES);
+      form.append(
+        'media',
+        new Blob([new Uint8Array(segment)], { type: 'application/octet-stream' }),
+        'media',
+      );
+      const appended = await call(`/2/media/upload/${id}/append`, form);
+      if ('kind' in appended) return appended;
+    }
+    const finalized = await call(`/2/media/upload/${id}/finalize`);
+    if ('kind' in finalized) return finalized;
+    return { id, info: finalized.processing_info, expiresAt };
   }
 
   async lookup(target: PublishTarget, session: PublishSession): Promise<LookupOutcome> {

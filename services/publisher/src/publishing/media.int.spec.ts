@@ -68,10 +68,10 @@ describe('publishing media', () => {
   const served = (list: string[], mimeType = 'image/jpeg') =>
     list.map((name, i) => ({ url: h.sim.mediaUrl(name), mimeType, altText: `चित्र ${i + 1}: ${name}` }));
 
-  async function xAccount() {
+  async function xAccount(extra: { videoReadyAfterPolls?: number; videoReadyAfterSeconds?: number } = {}) {
     const id = numericId();
     const accessToken = `x-at-${randomUUID()}`;
-    await h.sim.registerXAccount({ id, username: 'MPJansampark', accessToken });
+    await h.sim.registerXAccount({ id, username: 'MPJansampark', accessToken, ...extra });
     return { account: await connect(h, 'X', department, { externalAccountId: id, accessToken }), id };
   }
   async function page() {
@@ -314,6 +314,112 @@ describe('publishing media', () => {
         lastError: expect.stringMatching(/INSTAGRAM_MEDIA_REQUIRED/),
       });
       expect(await h.sim.ledger({ platform: 'instagram', account: id })).toHaveLength(0);
+    });
+  });
+
+  describe('X video and GIF (chunked upload)', () => {
+    it('posts a 9 MB video to X in three segments, once X has processed it, with its bytes and alt text', async () => {
+      const { account, id } = await xAccount({ videoReadyAfterPolls: 3 });
+      const [file] = names('mp4', 1);
+      const url = h.sim.mediaUrl(file, { bytes: 9 * 1024 * 1024 });
+      const publicationId = await publishOnce(account, [
+        { url, mimeType: 'video/mp4', altText: 'स्वास्थ्य शिविर का वीडियो' },
+      ]);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+      const bytes = await h.sim.mediaBytes(file, { bytes: 9 * 1024 * 1024 });
+      expect(ledger[0].details.media).toEqual([
+        expect.objectContaining({
+          mediaKey: expect.stringMatching(/^7_/),
+          category: 'tweet_video',
+          contentType: 'video/mp4',
+          size: bytes.length,
+          sha256: digest(bytes),
+          altText: 'स्वास्थ्य शिविर का वीडियो',
+        }),
+      ]);
+      expect(await outcomesOf(publicationId)).toEqual(['PUBLISHED']);
+    });
+
+    it('posts a GIF to X through the chunked upload', async () => {
+      const { account, id } = await xAccount();
+      const [file] = names('gif', 1);
+      const publicationId = await publishOnce(account, served([file], 'image/gif'));
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PUBLISHED' });
+      expect(ledger[0].details.media).toEqual([
+        expect.objectContaining({ category: 'tweet_gif', sha256: digest(await h.sim.mediaBytes(file)) }),
+      ]);
+    });
+
+    it('retries when X is still processing after the attempt’s checks, checks the same upload again, and posts once it is done (a new upload would start processing over)', async () => {
+      // Processing takes a minute of simulated time, whatever the polls.
+      const { account, id } = await xAccount({ videoReadyAfterPolls: 1_000, videoReadyAfterSeconds: 60 });
+      const [file] = names('mp4', 1);
+      const publicationId = await publishOnce(account, served([file], 'video/mp4'));
+      expect(await h.job(publicationId)).toMatchObject({
+        state: 'PENDING',
+        reconcileFirst: false,
+        lastError: expect.stringMatching(/still processing the media after 20 status checks/),
+      });
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+      await h.sim.advanceClock(60);
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(job).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id, reconciled: false });
+      expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
+    });
+
+    it('fails the post with X’s reason when X cannot process the video, posting nothing', async () => {
+      const { account, id } = await xAccount({ videoReadyAfterPolls: 1 });
+      await h.sim.injectFault({
+        kind: 'containerError',
+        operation: 'x.media.finalize',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('mp4', 1), 'video/mp4'));
+      expect(await h.job(publicationId)).toMatchObject({
+        state: 'FAILED',
+        lastError: expect.stringMatching(/X could not process the media .*Unsupported video format/),
+      });
+      expect(await outcomesOf(publicationId)).toEqual(['REFUSED']);
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+    });
+
+    it.each(['x.media.initialize', 'x.media.append', 'x.media.finalize', 'x.media.status'])(
+      'uploads the video again after a lost reply to %s (nothing was posted), and posts once',
+      async (operation) => {
+        const { account, id } = await xAccount({ videoReadyAfterPolls: 1 });
+        await h.sim.injectFault({ kind: 'timeoutAfterCommit', operation, account: id, count: 1 });
+        const publicationId = await publishOnce(account, served(names('mp4', 1), 'video/mp4'));
+        expect(await h.job(publicationId)).toMatchObject({ state: 'PENDING', reconcileFirst: false });
+        const job = await settle(publicationId);
+        const ledger = await h.sim.ledger({ platform: 'x', account: id });
+        expect(ledger).toHaveLength(1);
+        expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: false, externalId: ledger[0].id });
+        expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
+      },
+    );
+
+    it('reconciles an X video post whose reply was lost after X made it, and does not post it again', async () => {
+      const { account, id } = await xAccount({ videoReadyAfterPolls: 1 });
+      await h.sim.injectFault({
+        kind: 'timeoutAfterCommit',
+        operation: 'x.tweets.create',
+        account: id,
+        count: 1,
+      });
+      const publicationId = await publishOnce(account, served(names('mp4', 1), 'video/mp4'));
+      expect(await h.job(publicationId)).toMatchObject({ state: 'PENDING', reconcileFirst: true });
+      const job = await settle(publicationId);
+      const ledger = await h.sim.ledger({ platform: 'x', account: id });
+      expect(ledger).toHaveLength(1);
+      expect(job).toMatchObject({ state: 'PUBLISHED', reconciled: true, externalId: ledger[0].id });
+      expect(await outcomesOf(publicationId)).toEqual(['UNCERTAIN', 'PUBLISHED']);
     });
   });
 
