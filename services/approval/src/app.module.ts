@@ -24,7 +24,7 @@ import { WorkflowService } from './workflow/workflow.service';
     EventingModule.forRoot({
       service: 'approval',
       brokers: config.KAFKA_BROKERS,
-      consume: { groupId: 'prasar-approval', topics: [TOPICS.content] },
+      consume: { groupId: 'prasar-approval', topics: [TOPICS.content], transactionBatchSize: 100 },
     }),
     subgraphModule({
       schemaPath: join(__dirname, 'schema.graphql'),

@@ -24,6 +24,7 @@ import { PublicationProgressHandler } from './events/schedule-events.handler';
 export const INTAKE_CONSUMER: ConsumerOptions = {
   groupId: 'prasar-intake',
   topics: [TOPICS.approval, TOPICS.schedule, TOPICS.publish],
+  transactionBatchSize: 100,
 };
 
 export interface IntakeModuleOptions {

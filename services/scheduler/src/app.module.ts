@@ -22,7 +22,11 @@ import { PublicationService } from './publication/publication.service';
     EventingModule.forRoot({
       service: 'scheduler',
       brokers: config.KAFKA_BROKERS,
-      consume: { groupId: 'prasar-scheduler', topics: [TOPICS.content, TOPICS.approval, TOPICS.publish] },
+      consume: {
+        groupId: 'prasar-scheduler',
+        topics: [TOPICS.content, TOPICS.approval, TOPICS.publish],
+        transactionBatchSize: 100,
+      },
     }),
     subgraphModule({ schemaPath: join(__dirname, 'schema.graphql'), auth: verifierOptionsFrom(config) }),
   ],
