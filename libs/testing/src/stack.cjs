@@ -112,6 +112,9 @@ function serviceEnv(service, infra, ports = {}) {
 /** Node arguments that run a TypeScript entry point, with telemetry loaded before anything else. */
 function nodeArgs(entry, { telemetry = true } = {}) {
   const args = ['-r', '@swc-node/register'];
+  // PRASAR_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops (for the bench).
+  if (telemetry && process.env.PRASAR_CPU_PROF)
+    args.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.PRASAR_CPU_PROF}`);
   if (telemetry) args.push('-r', './libs/telemetry/src/register.ts');
   return [...args, entry];
 }
