@@ -46,6 +46,12 @@ export interface ConsumerOptions {
    * one by one as usual, so a poison message is still retried and parked alone. Off by default.
    */
   transactionBatchSize?: number;
+  /**
+   * In batch mode, a span per event (child of the trace the event carries, so a journey stays one
+   * trace) — the default. False: one span per batch, linked to (up to 32 of) its events' traces,
+   * for read models at a volume where a span per event would cost more than handling it.
+   */
+  spanPerEvent?: boolean;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
@@ -219,25 +225,27 @@ export class EventConsumer {
       }
     }
     const elapsed = startTimer();
-    // One span for the transaction, linked to the traces of (up to 32 of) its messages: a span per
-    // message would cost more than the handling of a read model's event.
-    const links = items
+    const perEvent = this.options.spanPerEvent ?? true;
+    // Otherwise one span for the transaction, linked to the traces of (up to 32 of) its messages.
+    const links = (perEvent ? [] : items)
       .slice(0, 32)
       .map((item) => trace.getSpanContext(extractTraceContext(item.event?.headers ?? {})))
       .filter((c): c is SpanContext => !!c)
       .map((c) => ({ context: c }));
-    const span = tracer.startSpan(`process ${topic} batch`, {
-      kind: SpanKind.CONSUMER,
-      links,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.type': 'process',
-        'messaging.destination.name': topic,
-        'messaging.consumer.group.name': this.options.groupId,
-        'messaging.destination.partition.id': String(partition),
-        'messaging.batch.message_count': items.length,
-      },
-    });
+    const span = perEvent
+      ? undefined
+      : tracer.startSpan(`process ${topic} batch`, {
+          kind: SpanKind.CONSUMER,
+          links,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': topic,
+            'messaging.consumer.group.name': this.options.groupId,
+            'messaging.destination.partition.id': String(partition),
+            'messaging.batch.message_count': items.length,
+          },
+        });
     try {
       const outcomes = await this.ds.transaction(async (em) => {
         const ids = items.filter((i) => i.handler).map((i) => i.id);
@@ -255,7 +263,9 @@ export class EventConsumer {
           if (!item.handler || !item.event) result.push('ignored');
           else if (!unseen.delete(item.id)) result.push('duplicate');
           else {
-            await item.handler(item.event, em);
+            const { handler, event } = item;
+            if (perEvent) await this.eventSpan(event, event.offset, () => handler(event, em));
+            else await handler(event, em);
             result.push('handled');
           }
         }
@@ -273,15 +283,15 @@ export class EventConsumer {
       });
       return true;
     } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+      span?.recordException(err as Error);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
       this.logger.warn(
         { err, topic, messages: messages.length },
         'batch transaction failed; handling its messages one by one',
       );
       return false;
     } finally {
-      span.end();
+      span?.end();
     }
   }
 
@@ -331,41 +341,15 @@ export class EventConsumer {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       try {
-        const outcome = await withExtractedContext(headers, () =>
-          tracer.startActiveSpan(
-            `process ${type}`,
-            {
-              kind: SpanKind.CONSUMER,
-              attributes: {
-                'messaging.system': 'kafka',
-                'messaging.operation.type': 'process',
-                'messaging.destination.name': topic,
-                'messaging.consumer.group.name': this.options.groupId,
-                'messaging.message.id': id,
-                'messaging.kafka.message.key': event.key,
-                'messaging.destination.partition.id': String(partition),
-                'messaging.kafka.offset': Number(message.offset),
-              },
-            },
-            async (span) => {
-              try {
-                return await this.ds.transaction(async (em) => {
-                  if (!(await recordInboxEvent(em, this.options.groupId, id))) return 'duplicate' as const;
-                  // Handlers act for the platform: row-level security lets them see every department.
-                  await setTenant(em, ALL_DEPARTMENTS);
-                  await handler(event, em);
-                  await flushDeferred(em);
-                  return 'handled' as const;
-                });
-              } catch (err) {
-                span.recordException(err as Error);
-                span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
-                throw err;
-              } finally {
-                span.end();
-              }
-            },
-          ),
+        const outcome = await this.eventSpan(event, message.offset, () =>
+          this.ds.transaction(async (em) => {
+            if (!(await recordInboxEvent(em, this.options.groupId, id))) return 'duplicate' as const;
+            // Handlers act for the platform: row-level security lets them see every department.
+            await setTenant(em, ALL_DEPARTMENTS);
+            await handler(event, em);
+            await flushDeferred(em);
+            return 'handled' as const;
+          }),
         );
         this.report(outcome, id, type, topic, attempt);
         return timed(outcome);
@@ -380,6 +364,39 @@ export class EventConsumer {
     }
     return timed(
       await this.deadLetter(topic, partition, message, headers, errorText(lastError), this.maxAttempts, type),
+    );
+  }
+
+  /** Runs `fn` in a consumer span that continues the trace the event carries. */
+  private eventSpan<T>(event: InboundEvent, offset: string, fn: () => Promise<T>): Promise<T> {
+    return withExtractedContext(event.headers, () =>
+      tracer.startActiveSpan(
+        `process ${event.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': event.topic,
+            'messaging.consumer.group.name': this.options.groupId,
+            'messaging.message.id': event.id,
+            'messaging.kafka.message.key': event.key,
+            'messaging.destination.partition.id': String(event.partition),
+            'messaging.kafka.offset': Number(offset),
+          },
+        },
+        async (span) => {
+          try {
+            return await fn();
+          } catch (err) {
+            span.recordException(err as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(err) });
+            throw err;
+          } finally {
+            span.end();
+          }
+        },
+      ),
     );
   }
 

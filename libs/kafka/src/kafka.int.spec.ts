@@ -1,5 +1,5 @@
 // Integration: the outbox, the inbox and the dead-letter path against the real broker and database.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
 import pino from 'pino';
@@ -12,7 +12,7 @@ import {
   eventTypeOf,
 } from '@prasar/contracts';
 import { createServiceDataSource, migrate } from '@prasar/persistence';
-import { renderMetrics } from '@prasar/telemetry';
+import { getTestSpanExporter, renderMetrics, startTelemetry } from '@prasar/telemetry';
 import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { createIdempotentProducer, createKafka } from './client';
 import { EventConsumer, type EventHandler, type Outcome } from './consumer';
@@ -34,6 +34,8 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
   const consumers: EventConsumer[] = [];
 
   beforeAll(async () => {
+    // Spans are kept in memory, for the tracing test below.
+    startTelemetry({ serviceName: 'kafka-lib-spec', testExporter: 'memory', instrumentations: false });
     db = await scratchDatabase('kafka_lib');
     ds = createServiceDataSource({
       service: 'kafka-test',
@@ -63,6 +65,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     maxAttempts = 3,
     transactionBatchSize?: number,
     fromBeginning = true,
+    spanPerEvent?: boolean,
   ) {
     const outcomes: { outcome: Outcome; id?: string; type?: string }[] = [];
     const consumer = new EventConsumer(
@@ -78,6 +81,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
         maxBackoffMs: 100,
         fromBeginning,
         transactionBatchSize,
+        spanPerEvent,
       },
       () =>
         handler ??
@@ -376,5 +380,46 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     // The refused event was written alone, once per attempt.
     expect(statements.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2);
     expect(await count(more)).toBe(2);
+  });
+  it("in batch mode, continues each event's trace in a span of its own, or links a read model's batch span to them", async () => {
+    const traceIds = Array.from({ length: 5 }, () => randomBytes(16).toString('hex'));
+    const message = (traceId: string) => ({
+      key: 'k',
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId: randomUUID(), reason: 'r' })),
+      headers: {
+        [HEADER.id]: randomUUID(),
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
+    });
+    const spans = () => getTestSpanExporter()!.getFinishedSpans();
+
+    const perEventTopic = await createTopic();
+    const perEvent = await startConsumer([perEventTopic], async () => undefined, 2, 100);
+    await producer.send({ topic: perEventTopic, messages: traceIds.map(message) });
+    await eventually(async () => expect(perEvent.outcomes).toHaveLength(5));
+    const processed = spans().filter(
+      (s) =>
+        s.name === `process ${eventTypeOf(ContentWithdrawnSchema)}` &&
+        s.attributes['messaging.destination.name'] === perEventTopic,
+    );
+    expect(processed.map((s) => s.spanContext().traceId).sort()).toEqual([...traceIds].sort());
+
+    const batchTopic = await createTopic();
+    const batched = await startConsumer([batchTopic], async () => undefined, 2, 100, true, false);
+    await producer.send({ topic: batchTopic, messages: traceIds.map(message) });
+    await eventually(async () => expect(batched.outcomes).toHaveLength(5));
+    const batchSpans = spans().filter((s) => s.name === `process ${batchTopic} batch`);
+    expect(batchSpans.length).toBeGreaterThanOrEqual(1);
+    expect(batchSpans.flatMap((s) => s.links.map((l) => l.context.traceId)).sort()).toEqual(
+      [...traceIds].sort(),
+    );
+    expect(
+      spans().filter(
+        (s) =>
+          s.attributes['messaging.destination.name'] === batchTopic && s.name.startsWith('process prasar'),
+      ),
+    ).toHaveLength(0);
   });
 });
