@@ -119,6 +119,20 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     };
   }
 
+  /** A raw ContentWithdrawn message as producers put it on a topic (headers as given). */
+  function withdrawn(contentId: string, id: string, extraHeaders: Record<string, string> = {}) {
+    return {
+      key: contentId,
+      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
+      headers: {
+        [HEADER.id]: id,
+        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
+        [HEADER.source]: '/test',
+        ...extraHeaders,
+      },
+    };
+  }
+
   it('publishes each outbox event exactly once in effect, even when the relay dies between send and mark', async () => {
     // The shared topic keeps every earlier run's events: a new group starts at its end.
     const { outcomes } = await startConsumer([TOPICS.content], undefined, 3, undefined, false);
@@ -294,15 +308,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
       100,
     );
     const contentId = randomUUID();
-    const message = (id: string) => ({
-      key: contentId,
-      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
-      headers: {
-        [HEADER.id]: id,
-        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
-        [HEADER.source]: '/test',
-      },
-    });
+    const message = (id: string) => withdrawn(contentId, id);
     const first = Array.from({ length: 40 }, () => randomUUID());
     // A clean batch: one transaction, one redelivered id inside it.
     await producer.send({ topic, messages: [...first, first[0]].map(message) });
@@ -346,15 +352,7 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
       100,
     );
     const contentId = randomUUID();
-    const message = (id: string) => ({
-      key: contentId,
-      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId, reason: 'r' })),
-      headers: {
-        [HEADER.id]: id,
-        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
-        [HEADER.source]: '/test',
-      },
-    });
+    const message = (id: string) => withdrawn(contentId, id);
     const ids = Array.from({ length: 30 }, () => randomUUID());
     await producer.send({ topic, messages: ids.map(message) });
     await eventually(async () => expect(outcomes).toHaveLength(30));
@@ -383,16 +381,10 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
   });
   it("in batch mode, continues each event's trace in a span of its own, or links a read model's batch span to them", async () => {
     const traceIds = Array.from({ length: 5 }, () => randomBytes(16).toString('hex'));
-    const message = (traceId: string) => ({
-      key: 'k',
-      value: Buffer.from(encodeEvent(ContentWithdrawnSchema, { contentId: randomUUID(), reason: 'r' })),
-      headers: {
-        [HEADER.id]: randomUUID(),
-        [HEADER.type]: eventTypeOf(ContentWithdrawnSchema),
-        [HEADER.source]: '/test',
+    const message = (traceId: string) =>
+      withdrawn(randomUUID(), randomUUID(), {
         traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
-      },
-    });
+      });
     const spans = () => getTestSpanExporter()!.getFinishedSpans();
 
     const perEventTopic = await createTopic();
