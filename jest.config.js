@@ -15,8 +15,9 @@ module.exports = {
   rootDir: __dirname,
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', { ...swc, swcrc: false }] },
-  // jose is published as ESM only; Jest (unlike Node 20.19+) cannot require it untransformed.
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  // jose, and @kubernetes/client-node with its OIDC dependencies (test/k8s), are published as ESM
+  // only; Jest (unlike Node 20.19+) cannot require them untransformed.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@kubernetes/client-node|openid-client|oauth4webapi)/)'],
   moduleNameMapper,
   testMatch: [
     '<rootDir>/libs/**/*.spec.ts',

@@ -26,7 +26,7 @@ export const HELM_UNITTEST_VERSION = '1.1.2';
 /** The Python tools, pinned: the schemas of kubernetes-validate and the checks of checkov move with them. */
 export const PYTHON_PACKAGES = { 'kubernetes-validate': '1.37.0', checkov: '3.3.30' };
 
-const HOME = process.env.PRASAR_HOME || path.join(os.homedir(), '.cache', 'prasar');
+export const HOME = process.env.PRASAR_HOME || path.join(os.homedir(), '.cache', 'prasar');
 export const TOOLS_DIR = path.join(HOME, 'tools');
 const MARKER = '.prasar-tool.json';
 
@@ -37,7 +37,7 @@ const say = (line) => process.stderr.write(`[tools] ${line}\n`);
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 const tail = (text, lines = 30) => text.trimEnd().split('\n').slice(-lines).join('\n');
 
-function onPath(cmd) {
+export function onPath(cmd) {
   return (process.env.PATH || '').split(path.delimiter).some((dir) => {
     try {
       fs.accessSync(path.join(dir, cmd), fs.constants.X_OK);
@@ -48,12 +48,12 @@ function onPath(cmd) {
   });
 }
 
-function requireCommand(cmd, forTool, hint) {
+export function requireCommand(cmd, forTool, hint) {
   if (!onPath(cmd)) throw new ToolError(`${forTool} needs ${cmd}, which is not on PATH: ${hint}`);
 }
 
 /** Runs a command to completion; rejects with its last output lines on a non-zero exit. */
-function run(what, cmd, args, { cwd, env } = {}) {
+export function run(what, cmd, args, { cwd, env } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd,
@@ -73,7 +73,7 @@ function run(what, cmd, args, { cwd, env } = {}) {
   });
 }
 
-function isAlive(pid) {
+export function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
@@ -83,7 +83,7 @@ function isAlive(pid) {
 }
 
 /** One builder per tool folder at a time, across processes (two test runs starting together). */
-async function withLock(file, fn) {
+export async function withLock(file, fn) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let announced = false;
   for (;;) {
@@ -119,7 +119,7 @@ function readMarker(dir) {
 }
 
 /** The cached folder of a tool, building it first when its marker is missing. */
-async function cached(spec) {
+export async function cached(spec) {
   const result = () => ({
     version: spec.version,
     dir: spec.dir,
@@ -152,7 +152,7 @@ async function cached(spec) {
 }
 
 // Helm 3.22 and helm-unittest 1.1.2 declare go 1.26 (an older go fetches that toolchain through the proxy).
-const GO_HINT = 'install Go 1.26 or newer (https://go.dev/dl) and retry';
+export const GO_HINT = 'install Go 1.26 or newer (https://go.dev/dl) and retry';
 
 // ---------------------------------------------------------------------------------------------
 // The tools
@@ -247,7 +247,7 @@ function helmUnittestSpec() {
   };
 }
 
-function makeWritable(dir) {
+export function makeWritable(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
     fs.chmodSync(p, entry.isDirectory() ? 0o755 : 0o644);
