@@ -247,4 +247,21 @@ describe('foundation: a content item through the gateway', () => {
     expect(res.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(JSON.stringify(res)).not.toMatch(/at \w+ \(|stacktrace/);
   });
+
+  it("does not log a caller's refusals as errors of the platform", async () => {
+    const marker = `refusal-${run}`;
+    const res = await gql(
+      stack.gatewayUrl,
+      'mutation($i: DepartmentInput!) { createDepartment(input: $i) { id } }',
+      { i: { code: marker, name: 'X', nameHi: 'एक्स' } },
+      agriEditor,
+    );
+    expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // The services log at warn and above here: a refusal must leave no line (Nest's handler logged
+    // every DomainError with its stack before DomainError became an IntrinsicException).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      stack.logs.filter((line) => /ExceptionsHandler|may create departments|FORBIDDEN/.test(line)),
+    ).toEqual([]);
+  });
 });

@@ -1,3 +1,5 @@
+import { IntrinsicException } from '@nestjs/common';
+
 /** The contract's error codes (api-contract.graphql header). */
 export type ErrorCode =
   'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'COMPLIANCE_VIOLATION';
@@ -8,8 +10,12 @@ export interface Violation {
   message: string;
 }
 
-/** An expected refusal: carries a contract error code and, for input problems, the violations. */
-export class DomainError extends Error {
+/**
+ * An expected refusal: carries a contract error code and, for input problems, the violations.
+ * Nest's `IntrinsicException`: its exception handlers pass it on without logging it as an error
+ * (a caller's refusal is not a fault of ours; the GraphQL error formatter answers it with its code).
+ */
+export class DomainError extends IntrinsicException {
   constructor(
     readonly code: ErrorCode,
     message: string,
