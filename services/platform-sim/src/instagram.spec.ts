@@ -139,6 +139,26 @@ describe('Instagram content publishing', () => {
     );
   });
 
+  it('takes alt text on a single image post only, and shows it in the ledger', async () => {
+    const alt = 'किसान सम्मेलन में मुख्यमंत्री';
+    const single = await createContainer({ image_url: JPEG, caption: 'x', alt_text: alt });
+    expect(single.status).toBe(200);
+    await status(single.body.id);
+    expect((await publish(single.body.id)).status).toBe(200);
+    const [entry] = await sim.control.ledger({ platform: 'instagram' });
+    expect(entry.details.media).toMatchObject({ altText: alt });
+
+    const item = await createContainer({ image_url: JPEG, is_carousel_item: 'true', alt_text: alt });
+    expect(item.status).toBe(400);
+    expect(item.body.error.message).toMatch(/single image posts/);
+    const reel = await createContainer({
+      media_type: 'REELS',
+      video_url: 'https://cdn.mp.gov.in/a.mp4',
+      alt_text: alt,
+    });
+    expect(reel.status).toBe(400);
+  });
+
   it('publishes a carousel of item containers as one post', async () => {
     const item = async (n: number) =>
       (await createContainer({ image_url: `https://cdn.mp.gov.in/${n}.jpg`, is_carousel_item: 'true' })).body

@@ -203,6 +203,11 @@ export function instagramRoute(
     const mediaType = (r.params.media_type ?? 'IMAGE').toUpperCase();
     const caption = r.params.caption ?? '';
     const isCarouselItem = r.params.is_carousel_item === 'true';
+    // Alt text (since March 2025) is for single image posts only.
+    const altText = r.params.alt_text;
+    if (altText !== undefined && (mediaType !== 'IMAGE' || isCarouselItem))
+      return invalidParameter('(#100) The parameter alt_text is only supported for single image posts');
+
     const base = { owner, caption, polls: 0, failed, isCarouselItem, children: [] as string[] };
     let container: Omit<IgContainer, 'id' | 'createdAt'>;
     if (mediaType === 'CAROUSEL') {
@@ -233,7 +238,12 @@ export function instagramRoute(
       if (problem) return problem;
       const read = await readMedia(imageUrl, 'image');
       if ('reply' in read) return read.reply;
-      container = { ...base, mediaType: 'IMAGE', imageUrl, media: read.media };
+      container = {
+        ...base,
+        mediaType: 'IMAGE',
+        imageUrl,
+        media: { ...read.media, ...(altText !== undefined ? { altText } : {}) },
+      };
     } else if (mediaType === 'REELS' || mediaType === 'VIDEO') {
       // A single video is a reel; VIDEO survives only as a carousel item.
       if (mediaType === 'VIDEO' && !isCarouselItem)

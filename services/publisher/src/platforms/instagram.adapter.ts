@@ -238,8 +238,15 @@ export class InstagramAdapter implements PlatformAdapter {
         httpStatus: 0,
         error: `An Instagram carousel takes at most ${CAROUSEL_MAX} images or videos`,
       };
-    if (media.length === 1)
-      return this.container(target, { ...this.item(media[0], false), caption: target.text });
+    if (media.length === 1) {
+      // Alt text is accepted on single image posts only (not reels, not carousel items).
+      const alt = mediaKindOf(media[0]) === 'image' ? media[0].altText : undefined;
+      return this.container(target, {
+        ...this.item(media[0], false),
+        caption: target.text,
+        ...(alt ? { alt_text: alt } : {}),
+      });
+    }
     const children: string[] = [];
     for (const item of media) {
       const child = await this.container(target, this.item(item, true));

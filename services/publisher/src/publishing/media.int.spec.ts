@@ -169,6 +169,24 @@ describe('publishing media', () => {
     });
   });
 
+  it('publishes a single image to Instagram with its alt text', async () => {
+    const { account, id } = await instagram();
+    const files = names('jpg', 1);
+    const media = served(files);
+    const job = await settle(await publishOnce(account, media));
+    const ledger = await h.sim.ledger({ platform: 'instagram', account: id });
+    expect(ledger).toHaveLength(1);
+    expect(job).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id });
+    expect(ledger[0].details).toMatchObject({
+      mediaType: 'IMAGE',
+      media: {
+        url: media[0].url,
+        altText: media[0].altText,
+        sha256: digest(await h.sim.mediaBytes(files[0])),
+      },
+    });
+  });
+
   it('publishes a video to Instagram as a reel once the container has finished processing', async () => {
     // Processing takes a minute of simulated time, whatever the polls.
     const { account, id } = await instagram({ videoReadyAfterPolls: 1_000, videoReadyAfterSeconds: 60 });
