@@ -63,6 +63,7 @@ export class PublisherModule {
               {
                 timeoutMs: c.PLATFORM_REQUEST_TIMEOUT_MS,
                 mediaTimeoutMs: c.PUBLISHER_MEDIA_TIMEOUT_MS,
+                mediaMaxBytes: c.PUBLISHER_MEDIA_MAX_BYTES,
                 mediaPolicy: {
                   allowed: c.PUBLISHER_MEDIA_ALLOWED_HOSTS,
                   httpsOnly: c.PUBLISHER_MEDIA_HTTPS_ONLY,

@@ -56,6 +56,16 @@ export const publisherShape = {
       }
     })
     .transform((value) => parseAllowedHosts(value)),
+  /**
+   * The largest media file the publisher fetches into memory (X takes the bytes; a video may be up
+   * to 512 MB there). Size the pod's memory for PUBLISHER_CONCURRENCY files of this size.
+   */
+  PUBLISHER_MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(512 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
   /** Fetch media over https only (hosts on the allow-list excepted). */
   PUBLISHER_MEDIA_HTTPS_ONLY: vars.bool(false),
   /**

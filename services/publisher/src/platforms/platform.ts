@@ -164,6 +164,8 @@ export interface AdapterOptions {
   timeoutMs: number;
   /** Deadline of fetching one media file from its URL (X uploads the bytes itself). */
   mediaTimeoutMs: number;
+  /** The largest media file fetched into memory, whatever the platform would take. */
+  mediaMaxBytes: number;
   /** Where media may be fetched from (address-guard.ts). */
   mediaPolicy: MediaFetchPolicy;
   /** X: the longest wait between media STATUS checks (X's `check_after_secs` is honoured up to it), and checks per attempt. */

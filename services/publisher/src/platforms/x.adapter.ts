@@ -153,7 +153,7 @@ export class XAdapter implements PlatformAdapter {
     const results = await Promise.all(
       target.media.map((m) =>
         fetchMedia(m, {
-          maxBytes: MEDIA[mediaKindOf(m)].maxBytes,
+          maxBytes: Math.min(MEDIA[mediaKindOf(m)].maxBytes, this.options.mediaMaxBytes),
           timeoutMs: this.options.mediaTimeoutMs,
           policy: this.options.mediaPolicy,
         }),

@@ -53,6 +53,8 @@ describe('publishing media', () => {
     h = await startPublisher('media', {
       env: {
         PUBLISHER_MEDIA_TIMEOUT_MS: '1000',
+        // Below X's 512 MB for video: the publisher's own memory bound.
+        PUBLISHER_MEDIA_MAX_BYTES: String(16 * 1024 * 1024),
         PUBLISHER_MEDIA_ALLOWED_HOSTS: `127.0.0.1:${portOf(cdn)}`,
       },
     });
@@ -389,6 +391,17 @@ describe('publishing media', () => {
       expect(ledger).toHaveLength(1);
       expect(job).toMatchObject({ state: 'PUBLISHED', externalId: ledger[0].id, reconciled: false });
       expect(await outcomesOf(publicationId)).toEqual(['UNAVAILABLE', 'PUBLISHED']);
+    });
+
+    it('refuses a video larger than the publisher fetches into memory, posting nothing', async () => {
+      const { account, id } = await xAccount();
+      const [file] = names('mp4', 1);
+      const url = h.sim.mediaUrl(file, { bytes: 20 * 1024 * 1024 });
+      const publicationId = await publishOnce(account, [{ url, mimeType: 'video/mp4', altText: 'x' }]);
+      expect(await h.job(publicationId)).toMatchObject({ state: 'FAILED' });
+      const [attempt] = await h.attempts(publicationId);
+      expect(attempt).toMatchObject({ outcome: 'REFUSED', error: expect.stringMatching(/16\.0 MB/) });
+      expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
     });
 
     it('fails the post with X’s reason when X cannot process the video, posting nothing', async () => {
