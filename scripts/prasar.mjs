@@ -134,6 +134,11 @@ async function test() {
   say('tools for the chart and observability tests…');
   if (run('node', ['deploy/tools.mjs', 'ensure', 'all']) !== 0)
     throw new Error('could not provide the test tools');
+  // etcd, kube-apiserver, controller-manager, scheduler and kwok for test/k8s: built once (about
+  // 5 min on 2 cores), cached by version under ~/.cache/prasar/k8s.
+  say('Kubernetes control-plane binaries for the chart-on-Kubernetes tests…');
+  if (run('node', ['deploy/k8s/cluster.mjs', 'ensure']) !== 0)
+    throw new Error('could not provide the Kubernetes control-plane binaries');
   say('running the test suites against the real PostgreSQL and Kafka…');
   const env = { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(infraEnv) };
   const extra = process.argv.slice(3);
@@ -142,14 +147,15 @@ async function test() {
     return;
   }
   // Libraries and services in parallel; then the cross-service suites one at a time: each starts
-  // the whole platform, and its consumer groups share partitions with no other stack's.
+  // the whole platform, and its consumer groups share partitions with no other stack's; test/k8s
+  // starts the local Kubernetes control plane (and stops it, unless it was already up).
   const unit = run(
     'npx',
-    ['jest', '--ci', '--testPathIgnorePatterns', '/node_modules/', '/test/(e2e|ops)/'],
+    ['jest', '--ci', '--testPathIgnorePatterns', '/node_modules/', '/test/(e2e|ops|k8s)/'],
     { env },
   );
   say('running the cross-service suites (one platform at a time)…');
-  const e2e = run('npx', ['jest', '--ci', '--runInBand', 'test/e2e', 'test/ops'], { env });
+  const e2e = run('npx', ['jest', '--ci', '--runInBand', 'test/e2e', 'test/ops', 'test/k8s'], { env });
   if (unit !== 0 || e2e !== 0) throw new Error('tests failed');
 }
 

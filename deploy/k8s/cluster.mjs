@@ -108,7 +108,7 @@ function kubernetesSpec() {
     recipe: 1,
     bin: Object.fromEntries(commands.map((c) => [c, c])),
     how: `go mod download k8s.io/kubernetes@v${version}, then go build ${commands.join(', ')}`,
-    expect: 'about 4 to 5 min',
+    expect: 'about 6 min',
     preflight: () => requireCommand('go', 'the local Kubernetes control plane', GO_HINT),
     async build(target) {
       const scratch = `${target}.src-${process.pid}`;
@@ -870,6 +870,9 @@ async function start(bins, current) {
         // Pod IPs are written into pod status, never dialled: a loopback range.
         '--cidr=127.64.0.0/12',
         `--node-ip=${HOST}`,
+        // kwok renews a Lease per node only when given its duration; without one the node
+        // lifecycle controller sees no heartbeat and marks every node NotReady (tainting it).
+        '--node-lease-duration-seconds=40',
         ...bins.kwokStages.flatMap((s) => ['-c', s]),
       ]),
     );
@@ -900,6 +903,7 @@ export async function down() {
     await stopRecorded();
     fs.rmSync(P.etcdData, { recursive: true, force: true });
     say(running.length ? `stopped ${running.map((p) => p.name).join(', ')}` : 'nothing was running');
+    return { stopped: running.map((p) => p.name) };
   });
 }
 
@@ -944,7 +948,8 @@ async function main(argv) {
     return 0;
   }
   if (command === 'down') {
-    await down();
+    const result = await down();
+    if (json) print(result, '');
     return 0;
   }
   if (command === 'status') {
