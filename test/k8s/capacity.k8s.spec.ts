@@ -83,6 +83,80 @@ describe('capacity profiles (charts/prasar/profiles)', () => {
     await kube.core.deleteNamespace({ name: NAMESPACE }).catch(() => undefined);
   }, 10 * MINUTE);
 
+  /** A new `restricted` namespace holding the publisher's Secret (an earlier run's is removed first). */
+  async function freshNamespace(name: string): Promise<void> {
+    await kube.core.deleteNamespace({ name }).catch(() => undefined);
+    await eventually(`no namespace ${name} left from an earlier run`, async () => {
+      try {
+        await kube.core.readNamespace({ name });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    await kube.core.createNamespace({
+      body: { metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    });
+    await kube.core.createNamespacedSecret({
+      namespace: name,
+      body: {
+        metadata: { name: 'prasar-publisher-secrets' },
+        stringData: { 'credentials-keys': 'k1:AAAA', 'whatsapp-app-secret': 'secret' },
+      },
+    });
+  }
+
+  // Before the national test, on its smaller pool, and removed again so that test's count is exact.
+  test.each(['dev', 'state'])(
+    'profiles/%s.yaml installs: every Deployment Available with its replicas Ready',
+    async (profile) => {
+      const namespace = `capacity-${profile}`;
+      await freshNamespace(namespace);
+      const install = await helmRun([
+        'install',
+        RELEASE,
+        CHART,
+        '--namespace',
+        namespace,
+        '-f',
+        BASE,
+        '-f',
+        profileFile(profile),
+        '--wait',
+        '--timeout',
+        '5m',
+      ]);
+      expect({ code: install.code, stderr: install.stderr }).toEqual({ code: 0, stderr: '' });
+      // The profile's replicas: one each for dev; for state, the HPA's minimum (2), which the HPA
+      // controller scales the Deployments to within its sync period.
+      const want = profile === 'dev' ? 1 : 2;
+      const deployments = await eventually(
+        `every ${profile} Deployment Available with ${want} Ready`,
+        async () => {
+          const items = (await kube.apps.listNamespacedDeployment({ namespace })).items;
+          const ok = items.every(
+            (d) =>
+              d.status?.conditions?.find((c) => c.type === 'Available')?.status === 'True' &&
+              d.spec?.replicas === want &&
+              d.status?.readyReplicas === want,
+          );
+          return items.length > 0 && ok && items;
+        },
+      );
+      expect(deployments.map((d) => d.metadata!.name).sort()).toEqual(
+        ['analytics', 'approval', 'gateway', 'intake', 'publisher', 'scheduler'].map((c) => `prasar-${c}`),
+      );
+      const uninstall = await helmRun(['uninstall', RELEASE, '--namespace', namespace, '--wait']);
+      expect(uninstall.code).toBe(0);
+      await kube.core.deleteNamespace({ name: namespace });
+      await eventually(`the ${profile} pods gone`, async () => {
+        const pods = await kube.core.listNamespacedPod({ namespace });
+        return pods.items.length === 0;
+      });
+    },
+    10 * MINUTE,
+  );
+
   test.each(PROFILES)('profiles/%s.yaml renders within the schema', async (profile) => {
     const res = await exec(helm, ['template', RELEASE, CHART, '-f', BASE, '-f', profileFile(profile)]);
     expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
@@ -114,27 +188,7 @@ describe('capacity profiles (charts/prasar/profiles)', () => {
     ]);
     const totalPods = [...maxima.values()].reduce((a, b) => a + b, 0);
 
-    await kube.core.deleteNamespace({ name: NAMESPACE }).catch(() => undefined);
-    await eventually('no namespace left from an earlier run', async () => {
-      try {
-        await kube.core.readNamespace({ name: NAMESPACE });
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    await kube.core.createNamespace({
-      body: {
-        metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
-      },
-    });
-    await kube.core.createNamespacedSecret({
-      namespace: NAMESPACE,
-      body: {
-        metadata: { name: 'prasar-publisher-secrets' },
-        stringData: { 'credentials-keys': 'k1:AAAA', 'whatsapp-app-secret': 'secret' },
-      },
-    });
+    await freshNamespace(NAMESPACE);
     const install = await helmRun([
       'install',
       RELEASE,
