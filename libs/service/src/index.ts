@@ -50,3 +50,4 @@ export function bootstrapService(def: ServiceDefinition): void {
     },
   );
 }
+export * from './periodic';

@@ -9,6 +9,7 @@ import { durationFromMs, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { ApprovalEscalatedSchema, Priority } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
 import { asPlatform } from '@prasar/persistence';
+import { PeriodicTask } from '@prasar/service';
 import { createLogger } from '@prasar/telemetry';
 import { slaBreaches } from '../metrics';
 
@@ -41,9 +42,7 @@ interface OverdueStage {
 export class EscalationPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = createLogger('sla-escalation');
   private readonly batchSize: number;
-  private timer?: NodeJS.Timeout;
-  private round?: Promise<void>;
-  private running = false;
+  private readonly loop: PeriodicTask;
 
   constructor(
     private readonly ds: DataSource,
@@ -51,6 +50,7 @@ export class EscalationPoller implements OnApplicationBootstrap, BeforeApplicati
     @Inject(ESCALATION_OPTIONS) private readonly options: EscalationOptions,
   ) {
     this.batchSize = options.batchSize ?? 100;
+    this.loop = new PeriodicTask('escalation', options.intervalMs, () => this.escalateOverdue(), this.logger);
   }
 
   onApplicationBootstrap(): void {
@@ -63,30 +63,12 @@ export class EscalationPoller implements OnApplicationBootstrap, BeforeApplicati
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.loop.start();
   }
 
   /** Stops polling and waits for a round in progress to finish. */
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.round;
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.round = this.escalateOverdue()
-        .then(
-          () => undefined,
-          (err: unknown) => this.logger.error({ err }, 'escalation round failed'),
-        )
-        .finally(() => {
-          this.round = undefined;
-          if (this.running) this.schedule();
-        });
-    }, this.options.intervalMs);
+    await this.loop.stop();
   }
 
   /** Escalates every current stage due before `now` that was not escalated yet; returns how many. */

@@ -9,6 +9,7 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { EngagementSnapshotSchema, Platform as PbPlatform } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
 import { asPlatform } from '@prasar/persistence';
+import { PeriodicTask } from '@prasar/service';
 import { createLogger } from '@prasar/telemetry';
 import { SocialAccount } from '../accounts/account.entity';
 import { AccountsService, type OpenedSecrets } from '../accounts/accounts.service';
@@ -47,9 +48,7 @@ const u32 = (n: number) => Math.max(0, Math.min(4_294_967_295, Math.floor(Number
  */
 @Injectable()
 export class EngagementPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private round?: Promise<unknown>;
+  private readonly loop: PeriodicTask;
 
   constructor(
     private readonly ds: DataSource,
@@ -57,7 +56,9 @@ export class EngagementPoller implements OnApplicationBootstrap, BeforeApplicati
     private readonly accounts: AccountsService,
     private readonly adapters: PlatformAdapters,
     @Inject(ENGAGEMENT_OPTIONS) private readonly options: EngagementOptions,
-  ) {}
+  ) {
+    this.loop = new PeriodicTask('engagement', options.intervalMs, () => this.pollOnce(), logger);
+  }
 
   onApplicationBootstrap(): void {
     if (this.options.autoStart) this.start();
@@ -68,25 +69,11 @@ export class EngagementPoller implements OnApplicationBootstrap, BeforeApplicati
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.round;
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.round = this.pollOnce()
-        .catch((err: unknown) => logger.error({ err }, 'engagement round failed'))
-        .finally(() => {
-          if (this.running) this.schedule();
-        });
-    }, this.options.intervalMs);
+    await this.loop.stop();
   }
 
   /** One round: reads what is due at `now`; returns how many snapshots were emitted. */

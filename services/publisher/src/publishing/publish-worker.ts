@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@prasar/service';
 import { createLogger, startTimer } from '@prasar/telemetry';
 import { AccountsService } from '../accounts/accounts.service';
 import { attemptDuration } from '../metrics';
@@ -42,10 +43,8 @@ export const PUBLISH_WORKER_OPTIONS = Symbol('PUBLISH_WORKER_OPTIONS');
  */
 @Injectable()
 export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly loop: PeriodicTask;
   private readonly inFlight = new Set<Promise<void>>();
-  private round?: Promise<unknown>;
 
   constructor(
     private readonly ds: DataSource,
@@ -53,7 +52,9 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
     private readonly accounts: AccountsService,
     private readonly adapters: PlatformAdapters,
     @Inject(PUBLISH_WORKER_OPTIONS) private readonly options: PublishWorkerOptions,
-  ) {}
+  ) {
+    this.loop = new PeriodicTask('publish', options.intervalMs, () => this.claimAndStart(), logger);
+  }
 
   onApplicationBootstrap(): void {
     if (this.options.autoStart) this.start();
@@ -64,27 +65,13 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.schedule();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the attempts in flight. */
   async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    await this.round;
+    await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
-  }
-
-  private schedule(): void {
-    this.timer = setTimeout(() => {
-      this.round = this.claimAndStart()
-        .catch((err: unknown) => logger.error({ err }, 'publish round failed'))
-        .finally(() => {
-          if (this.running) this.schedule();
-        });
-    }, this.options.intervalMs);
   }
 
   /** Claims as many due jobs as there is room for and starts them (without waiting for them). */

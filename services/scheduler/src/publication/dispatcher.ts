@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource, IsNull } from 'typeorm';
 import { asPlatform } from '@prasar/persistence';
+import { PeriodicTask } from '@prasar/service';
 import { createCounter, createLogger } from '@prasar/telemetry';
 import { BlackoutWindow } from '../blackout/blackout.entity';
 import { Account, ApprovedContent, Publication } from './publication.entity';
@@ -28,32 +29,27 @@ const dispatched = createCounter<{ platform: string }>(
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly loop: PeriodicTask;
 
   constructor(
     private readonly ds: DataSource,
     private readonly publications: PublicationService,
-    @Optional() @Inject(DISPATCH_INTERVAL_MS) private readonly intervalMs: number = 250,
-  ) {}
+    @Optional() @Inject(DISPATCH_INTERVAL_MS) intervalMs: number = 250,
+  ) {
+    this.loop = new PeriodicTask(
+      'dispatch',
+      intervalMs,
+      () => Promise.all([this.dispatchDue(), this.releaseExpiredBlackouts()]),
+      logger,
+    );
+  }
 
   onApplicationBootstrap(): void {
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = Promise.all([this.dispatchDue(), this.releaseExpiredBlackouts()])
-        .catch((err: unknown) => logger.error({ err }, 'dispatch round failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    tick();
+    this.loop.start({ immediate: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** One round: claims up to `limit` due publications; returns the ids asked to publish. */
