@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { runAsMain } from './cli.mjs';
 
 export const HELM_VERSION = '3.22.0';
 export const HELM_UNITTEST_VERSION = '1.1.2';
@@ -371,20 +371,4 @@ async function main(argv) {
   return 0;
 }
 
-function isMainModule() {
-  try {
-    return fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(e instanceof ToolError ? `[tools] error: ${e.message}\n` : `${e.stack}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main, { tag: 'tools', expected: ToolError });

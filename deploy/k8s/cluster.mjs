@@ -24,7 +24,6 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import {
   GO_HINT,
   HOME,
@@ -36,6 +35,7 @@ import {
   run,
   withLock,
 } from '../tools.mjs';
+import { runAsMain } from '../cli.mjs';
 
 export const K8S_VERSION = '1.34.4';
 export const ETCD_VERSION = '3.6.16';
@@ -965,20 +965,4 @@ async function main(argv) {
   return 2;
 }
 
-function isMainModule() {
-  try {
-    return fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(e instanceof ToolError ? `[k8s] error: ${e.message}\n` : `${e.stack}\n`);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main, { tag: 'k8s', expected: ToolError });

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { runAsMain } from '../cli.mjs';
 
 export const SERVICES = ['intake', 'approval', 'scheduler', 'publisher', 'analytics'];
 
@@ -1057,20 +1058,4 @@ async function main([command]) {
   }
 }
 
-function isMainModule() {
-  try {
-    return fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (isMainModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(e instanceof InfraError ? `[infra] error: ${e.message}` : e);
-      process.exit(1);
-    },
-  );
-}
+runAsMain(import.meta.url, main, { tag: 'infra', expected: InfraError });
