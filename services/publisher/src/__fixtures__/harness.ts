@@ -49,6 +49,8 @@ import {
   type InfraEnv,
   type OutboxEvent,
   type PlatformSim,
+  type SimInstagramUser,
+  type SimXAccount,
 } from '@prasar/testing';
 import type { Platform } from '@prasar/compliance';
 import type { SocialAccount } from '../accounts/account.entity';
@@ -464,6 +466,63 @@ export async function connect(
     },
     options,
   );
+}
+
+/** A moment past every backoff and lease, for the worker's next round. */
+export const later = () => new Date(Date.now() + 10 * 60_000);
+
+/** The outcomes of a publication's attempts, in order. */
+export async function outcomesOf(h: PublisherHarness, publicationId: string) {
+  return (await h.attempts(publicationId)).map((a) => a.outcome);
+}
+
+/** Runs the worker until the publication no longer waits to be retried (bounded); its job. */
+export async function settle(h: PublisherHarness, publicationId: string, rounds = 10) {
+  for (let i = 0; i < rounds; i++) {
+    const job = await h.job(publicationId);
+    if (job.state !== 'PENDING' && job.state !== 'IN_FLIGHT') return job;
+    await h.worker.runOnce(later());
+  }
+  return h.job(publicationId);
+}
+
+/** An X account registered in the simulator and connected to the department (with its refresh token, if any). */
+export async function simXAccount(
+  h: PublisherHarness,
+  department: string,
+  sim: Partial<SimXAccount> & { username: string },
+  options: { handle?: string } = {},
+) {
+  const id = numericId();
+  const accessToken = `x-at-${randomUUID()}`;
+  await h.sim.registerXAccount({ id, accessToken, clientId: 'prasar-x-client', ...sim });
+  const account = await connect(h, 'X', department, {
+    externalAccountId: id,
+    accessToken,
+    ...options,
+    ...(sim.refreshToken ? { refreshToken: sim.refreshToken, clientId: 'prasar-x-client' } : {}),
+  });
+  return { account, id, accessToken };
+}
+
+/** A Facebook page registered in the simulator and connected to the department. */
+export async function simFacebookPage(h: PublisherHarness, department: string, name: string) {
+  const id = numericId();
+  const accessToken = `fb-${randomUUID()}`;
+  await h.sim.registerFacebookPage({ id, name, accessToken });
+  return { account: await connect(h, 'FACEBOOK', department, { externalAccountId: id, accessToken }), id };
+}
+
+/** An Instagram user registered in the simulator and connected to the department. */
+export async function simInstagramUser(
+  h: PublisherHarness,
+  department: string,
+  sim: Partial<SimInstagramUser> & { username: string },
+) {
+  const id = numericId();
+  const accessToken = `ig-${randomUUID()}`;
+  await h.sim.registerInstagramUser({ id, accessToken, ...sim });
+  return { account: await connect(h, 'INSTAGRAM', department, { externalAccountId: id, accessToken }), id };
 }
 
 /** Builds a PublishRequested message (for specs that call the handler's code directly). */

@@ -13,13 +13,16 @@ import {
   startPublisher,
   unique,
   type PublisherHarness,
+  later,
+  outcomesOf as outcomesOfJob,
+  settle as settleJob,
+  simXAccount,
 } from '../__fixtures__/harness';
 
 describe('exactly once, whatever the platform does', () => {
   let h: PublisherHarness;
   const department = unique('health');
-  const later = () => new Date(Date.now() + 10 * 60_000);
-  const outcomesOf = async (publicationId: string) => (await h.attempts(publicationId)).map((a) => a.outcome);
+  const outcomesOf = (publicationId: string) => outcomesOfJob(h, publicationId);
 
   beforeAll(async () => {
     h = await startPublisher('exactly_once');
@@ -28,33 +31,10 @@ describe('exactly once, whatever the platform does', () => {
     await h?.close();
   });
 
-  async function xAccount(extra: { refreshToken?: string } = {}) {
-    const id = numericId();
-    const accessToken = `x-at-${randomUUID()}`;
-    await h.sim.registerXAccount({
-      id,
-      username: 'MPHealth',
-      accessToken,
-      clientId: 'prasar-x-client',
-      ...extra,
-    });
-    const account = await connect(h, 'X', department, {
-      externalAccountId: id,
-      accessToken,
-      ...(extra.refreshToken ? { refreshToken: extra.refreshToken, clientId: 'prasar-x-client' } : {}),
-    });
-    return { account, id, accessToken };
-  }
+  const xAccount = (extra: { refreshToken?: string } = {}) =>
+    simXAccount(h, department, { username: 'MPHealth', ...extra });
 
-  /** Runs the worker until the publication is no longer waiting to be retried (bounded). */
-  async function settle(publicationId: string, rounds = 10) {
-    for (let i = 0; i < rounds; i++) {
-      const job = await h.job(publicationId);
-      if (job.state !== 'PENDING' && job.state !== 'IN_FLIGHT') return job;
-      await h.worker.runOnce(later());
-    }
-    return h.job(publicationId);
-  }
+  const settle = (publicationId: string, rounds?: number) => settleJob(h, publicationId, rounds);
 
   it('reconciles a post whose reply was lost after X made it, and does not post it again', async () => {
     const { account, id } = await xAccount();

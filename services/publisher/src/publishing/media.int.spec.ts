@@ -6,13 +6,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SocialAccount } from '../accounts/account.entity';
 import {
-  connect,
-  numericId,
   requestMessage,
   startPublisher,
   unique,
   type PublisherHarness,
   type Request,
+  outcomesOf as outcomesOfJob,
+  settle as settleJob,
+  simFacebookPage,
+  simInstagramUser,
+  simXAccount,
 } from '../__fixtures__/harness';
 
 const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -20,8 +23,7 @@ const digest = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 describe('publishing media', () => {
   let h: PublisherHarness;
   const department = unique('jansampark');
-  const later = () => new Date(Date.now() + 10 * 60_000);
-  const outcomesOf = async (publicationId: string) => (await h.attempts(publicationId)).map((a) => a.outcome);
+  const outcomesOf = (publicationId: string) => outcomesOfJob(h, publicationId);
 
   /**
    * Two loopback servers of the spec's own: `inside` stands for a service inside the network (not on
@@ -70,24 +72,12 @@ describe('publishing media', () => {
   const served = (list: string[], mimeType = 'image/jpeg') =>
     list.map((name, i) => ({ url: h.sim.mediaUrl(name), mimeType, altText: `चित्र ${i + 1}: ${name}` }));
 
-  async function xAccount(extra: { videoReadyAfterPolls?: number; videoReadyAfterSeconds?: number } = {}) {
-    const id = numericId();
-    const accessToken = `x-at-${randomUUID()}`;
-    await h.sim.registerXAccount({ id, username: 'MPJansampark', accessToken, ...extra });
-    return { account: await connect(h, 'X', department, { externalAccountId: id, accessToken }), id };
-  }
-  async function page() {
-    const id = numericId();
-    const accessToken = `fb-${randomUUID()}`;
-    await h.sim.registerFacebookPage({ id, name: 'Jansampark MP', accessToken });
-    return { account: await connect(h, 'FACEBOOK', department, { externalAccountId: id, accessToken }), id };
-  }
-  async function instagram(extra: { videoReadyAfterPolls?: number; videoReadyAfterSeconds?: number } = {}) {
-    const id = numericId();
-    const accessToken = `ig-${randomUUID()}`;
-    await h.sim.registerInstagramUser({ id, username: 'jansampark', accessToken, ...extra });
-    return { account: await connect(h, 'INSTAGRAM', department, { externalAccountId: id, accessToken }), id };
-  }
+  type VideoTiming = { videoReadyAfterPolls?: number; videoReadyAfterSeconds?: number };
+  const xAccount = (extra: VideoTiming = {}) =>
+    simXAccount(h, department, { username: 'MPJansampark', ...extra });
+  const page = () => simFacebookPage(h, department, 'Jansampark MP');
+  const instagram = (extra: VideoTiming = {}) =>
+    simInstagramUser(h, department, { username: 'jansampark', ...extra });
 
   /** Requests a publication and runs one worker round. */
   async function publishOnce(account: SocialAccount, media: Request['media']) {
@@ -97,15 +87,7 @@ describe('publishing media', () => {
     return r.publicationId;
   }
 
-  /** Runs the worker until the publication is no longer waiting to be retried (bounded). */
-  async function settle(publicationId: string, rounds = 10) {
-    for (let i = 0; i < rounds; i++) {
-      const job = await h.job(publicationId);
-      if (job.state !== 'PENDING' && job.state !== 'IN_FLIGHT') return job;
-      await h.worker.runOnce(later());
-    }
-    return h.job(publicationId);
-  }
+  const settle = (publicationId: string, rounds?: number) => settleJob(h, publicationId, rounds);
 
   describe('three images', () => {
     it('reach X as one post with three uploaded media, each with its bytes and alt text', async () => {

@@ -9,13 +9,14 @@ import {
   startPublisher,
   unique,
   type PublisherHarness,
+  later,
+  simXAccount,
 } from '../__fixtures__/harness';
 
 describe('publishing each platform once', () => {
   let h: PublisherHarness;
   const department = unique('agri');
   /** A moment after every retry a spec can cause (retries wait at most a couple of seconds here). */
-  const later = () => new Date(Date.now() + 10 * 60_000);
 
   beforeAll(async () => {
     h = await startPublisher('publishing');
@@ -24,24 +25,8 @@ describe('publishing each platform once', () => {
     await h?.close();
   });
 
-  async function xAccount(extra: { refreshToken?: string } = {}) {
-    const id = numericId();
-    const accessToken = `x-at-${randomUUID()}`;
-    await h.sim.registerXAccount({
-      id,
-      username: 'MPAgriculture',
-      accessToken,
-      ...extra,
-      clientId: 'prasar-x-client',
-    });
-    const account = await connect(h, 'X', department, {
-      externalAccountId: id,
-      accessToken,
-      handle: '@MPAgriculture',
-      ...(extra.refreshToken ? { refreshToken: extra.refreshToken, clientId: 'prasar-x-client' } : {}),
-    });
-    return { account, id, accessToken };
-  }
+  const xAccount = (extra: { refreshToken?: string } = {}) =>
+    simXAccount(h, department, { username: 'MPAgriculture', ...extra }, { handle: '@MPAgriculture' });
 
   it('posts to X once: the job records the post id and its URL, the ledger has exactly that post', async () => {
     const { account, id } = await xAccount();

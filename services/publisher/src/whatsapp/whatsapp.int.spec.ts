@@ -11,6 +11,7 @@ import {
   startPublisher,
   unique,
   type PublisherHarness,
+  later,
 } from '../__fixtures__/harness';
 import type { SocialAccount } from '../accounts/account.entity';
 import { WhatsAppDelivery, WhatsAppSubscriber } from './whatsapp.entity';
@@ -19,7 +20,6 @@ describe('WhatsApp broadcasts', () => {
   let h: PublisherHarness;
   const department = unique('jansampark');
   const admin = () => person('DEPT_ADMIN', department);
-  const later = () => new Date(Date.now() + 10 * 60_000);
   const phone = (n: number) => `9198260${String(n).padStart(5, '0')}`;
 
   beforeAll(async () => {
