@@ -47,7 +47,7 @@ describe('idempotent creation', () => {
   /** A create mutation over `things`, as a service writes one. */
   const createThing = (caller: Principal, name: string, key?: string | null, now?: Date): Promise<Thing> =>
     asCaller(ds, caller, (em: EntityManager) =>
-      idempotent(em, {
+      idempotent<Thing>(em, {
         operation: 'createThing',
         caller,
         idempotency: { key, request: { name } },
