@@ -7,8 +7,8 @@
 // credentials it keeps in $PRASAR_HOME/run/integration-clients.json (0600) since a secret is shown once.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { departmentIdOf, KeycloakDirectory, type Role } from '@prasar/auth';
-import { gql, platformSim, readInfraEnv, tokenFor, type InfraEnv } from '@prasar/testing';
+import { departmentIdOf, type Role } from '@prasar/auth';
+import { gql, localDirectory, platformSim, readInfraEnv, tokenFor, type InfraEnv } from '@prasar/testing';
 
 export const MP_DEPARTMENTS = [
   {
@@ -149,18 +149,8 @@ export function demoPeople(): DemoPerson[] {
   return people;
 }
 
-function directoryOf(infra: InfraEnv) {
-  return new KeycloakDirectory({
-    url: infra.KEYCLOAK_URL as string,
-    realm: infra.KEYCLOAK_REALM as string,
-    clientId: infra.OIDC_DIRECTORY_CLIENT_ID as string,
-    clientSecret: infra.OIDC_DIRECTORY_CLIENT_SECRET as string,
-    audience: infra.AUTH_AUDIENCE,
-  });
-}
-
 async function seedPeople(infra: InfraEnv): Promise<DemoPerson[]> {
-  const directory = directoryOf(infra);
+  const directory = localDirectory(infra);
   const people = demoPeople();
   let created = 0;
   for (const person of people) {

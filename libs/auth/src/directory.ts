@@ -189,13 +189,13 @@ export class KeycloakDirectory implements IdentityDirectory {
     const res = await this.call('POST', `/clients/${kc.id}/client-secret`);
     const { value } = (await res.json()) as { value: string };
     // Tokens issued before now are refused by introspection (the gateway asks for each token).
-    const updated = await this.update(kc, { notBefore: nowSeconds() });
+    const updated = await this.update(kc, { notBefore: revokeBefore() });
     return { client: this.toClient(updated), clientSecret: value };
   }
 
   async setIntegrationClientEnabled(clientId: string, enabled: boolean): Promise<IntegrationClient> {
     const kc = await this.requireClient(clientId);
-    const updated = await this.update(kc, enabled ? { enabled } : { enabled, notBefore: nowSeconds() });
+    const updated = await this.update(kc, enabled ? { enabled } : { enabled, notBefore: revokeBefore() });
     return this.toClient(updated);
   }
 
@@ -317,7 +317,9 @@ export class KeycloakDirectory implements IdentityDirectory {
   }
 }
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+// The provider refuses tokens issued before notBefore (whole seconds, iat < notBefore): the next
+// second, so a token obtained with the old secret in this very second is refused too.
+const revokeBefore = () => Math.floor(Date.now() / 1000) + 1;
 
 /** The IDENTITY_DIRECTORY_* variables (libs/config's directoryShape validates them). */
 export interface DirectoryConfig {

@@ -159,11 +159,12 @@ function unverifiedIssuer(token: string): string {
 
 function refusal(err: unknown): Error {
   if (err instanceof AuthenticationError) return err;
-  if (err instanceof joseErrors.JWTExpired) return new AuthenticationError('The token has expired');
-  if (err instanceof joseErrors.JWTClaimValidationFailed) {
-    if (err.claim === 'aud') return new AuthenticationError('The token is not meant for Prasar (audience)');
+  // jose reports a token past the maximum age as expired, naming the iat claim.
+  if (err instanceof joseErrors.JWTClaimValidationFailed || err instanceof joseErrors.JWTExpired) {
     if (err.claim === 'iat') return new AuthenticationError('The token is older than the maximum token age');
+    if (err.claim === 'aud') return new AuthenticationError('The token is not meant for Prasar (audience)');
   }
+  if (err instanceof joseErrors.JWTExpired) return new AuthenticationError('The token has expired');
   if (err instanceof joseErrors.JOSEError) return new AuthenticationError('The token is not valid');
   return err instanceof Error ? err : new Error(String(err));
 }
