@@ -105,6 +105,10 @@ async function test() {
   const steps = [
     ['proto contracts (lint, breaking, generated code fresh)', ['node', ['scripts/proto.mjs', 'check']]],
     ['supergraph is fresh', ['node', ['scripts/run-ts.mjs', 'services/gateway/src/compose.ts', '--check']]],
+    [
+      'generated operation types are fresh',
+      ['node', ['scripts/run-ts.mjs', 'scripts/codegen.ts', '--check']],
+    ],
     ['typecheck', ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']]],
     ['build every service', ['node', ['scripts/build.mjs', '--all']]],
     // The module-boundary lint rule reads Nx's project graph; compute it first (no daemon in CI).

@@ -1,7 +1,9 @@
 // Sign-in against the real identity provider (the embedded Keycloak): officials through the login
 // page (authorization code + PKCE), department systems through integration clients the IT cell
 // manages with the API, and every kind of token the platform must refuse.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { departmentIdOf } from '@prasar/auth';
 import {
   clientCredentials,
@@ -16,6 +18,19 @@ import {
 } from '@prasar/testing';
 
 const PORTS = portsFor(24000);
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs a command from the repository's root, as a developer would, and collects its output. */
+function runCommand(cmd: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 // The gateway keeps an introspection answer this long; a revocation takes effect after it.
 const INTROSPECTION_CACHE_SECONDS = 1;
 
@@ -314,6 +329,44 @@ describe('sign-in: people and department systems through the identity provider',
       );
       expect(list.data?.integrationClients).toHaveLength(1);
     });
+  });
+
+  it('the typed client example of docs/integration.md runs as documented', async () => {
+    const res = await gql<{ createIntegrationClient: Issued }>(
+      stack.gatewayUrl,
+      `mutation($i: IntegrationClientInput!) { createIntegrationClient(input: $i) { ${CREDENTIALS} } }`,
+      { i: { departmentId: departmentIdOf(health), name: 'Health MIS' } },
+      itCell,
+    );
+    expect(res.errors).toBeUndefined();
+    const { client, clientSecret, tokenUrl } = res.data!.createIntegrationClient;
+    const out = await runCommand(
+      'node',
+      ['scripts/run-ts.mjs', 'docs/examples/department-system/client.ts'],
+      {
+        PRASAR_GATEWAY_URL: stack.gatewayUrl,
+        PRASAR_TOKEN_URL: tokenUrl,
+        PRASAR_CLIENT_ID: client.clientId,
+        PRASAR_CLIENT_SECRET: clientSecret,
+      },
+    );
+    expect(out.code).toBe(0);
+    const draft = /^draft (\S+) \(DRAFT\); the retry returned (\S+)$/m.exec(out.stdout);
+    expect(out.stdout).toContain('(INTEGRATION) of कृषि विभाग');
+    expect(draft?.[1]).toBe(draft?.[2]);
+    // The draft is really there, once, in the health department, as its editor sees it.
+    const editor = await tokenFor({
+      subject: `editor-${health}`,
+      roles: ['DEPT_EDITOR'],
+      department: health,
+    });
+    const seen = await gql<{ contents: { edges: { node: { id: string; title: string } }[] } }>(
+      stack.gatewayUrl,
+      '{ contents(filter: { search: "Soil health cards" }, first: 10) { edges { node { id title } } } }',
+      {},
+      editor,
+    );
+    expect(seen.data?.contents.edges.map((e) => e.node.id)).toEqual([draft?.[1]]);
   });
 
   describe('tokens the platform refuses', () => {
