@@ -122,6 +122,16 @@ cannot (cross-field rules). Args: root, out.
 {{- if or (not .Values.auth.issuer) (not .Values.auth.audience) -}}
 {{- fail "auth.issuer and auth.audience are required (the iss and aud every token must carry)" -}}
 {{- end -}}
+{{- with .Values.auth.introspection -}}
+{{- if and .url (or (not .clientId) (not .existingSecret)) -}}
+{{- fail "auth.introspection.url needs auth.introspection.clientId and auth.introspection.existingSecret (the client's secret)" -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.auth.directory -}}
+{{- if and (ne .type "none") (or (not .url) (not .realm) (not .clientId) (not .existingSecret)) -}}
+{{- fail "auth.directory.type keycloak needs auth.directory.url, realm, clientId and existingSecret" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* A component's image reference. Args: root, c. */}}
