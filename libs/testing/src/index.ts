@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { signDevToken, type DevTokenClaims } from '@prasar/auth';
 
 export * from './platform-sim';
+export * from './property';
 
 /** What `npm run infra:up` wrote: brokers, database URLs, the dev JWT key pair. */
 export interface InfraEnv {
