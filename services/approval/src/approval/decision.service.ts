@@ -22,7 +22,7 @@ import {
 import { EventPublisher } from '@prasar/kafka';
 import { asCaller } from '@prasar/persistence';
 import { isUuid } from '../ids';
-import { approvalTurnaround } from '../metrics';
+import { approvalTurnaround, turnaroundSeconds } from '../metrics';
 import { Approval, ApprovalDecision, ApprovalStage, type DecisionKind } from './approval.entity';
 import { MINUTE } from './approval.service';
 
@@ -72,6 +72,9 @@ export class DecisionService {
 
     const result = await asCaller(this.ds, caller, async (em) => {
       const approval = await this.lockPending(em, caller, contentId);
+      // The decision is taken once the approval is locked: never before it was opened (the
+      // request's time may precede the commit of the submission it decides on).
+      const at = now.getTime() < approval.openedAt.getTime() ? approval.openedAt : now;
       const stages = await em.find(ApprovalStage, {
         where: { approvalId: approval.id },
         order: { index: 'ASC' },
@@ -97,14 +100,14 @@ export class DecisionService {
         decidedByRoles: caller.roles,
         decision,
         comment: text,
-        decidedAt: now,
+        decidedAt: at,
       });
       if (decision === 'APPROVE') approvers.add(caller.subject);
 
       const passed = decision === 'APPROVE' && approvers.size >= stage.requiredApprovals;
       const next = passed ? stages[stage.index + 1] : undefined;
-      const nextDueAt = next ? new Date(now.getTime() + next.slaMinutes * MINUTE) : undefined;
-      await this.applyOutcome(em, approval, stage, decision, passed, next, nextDueAt, now);
+      const nextDueAt = next ? new Date(at.getTime() + next.slaMinutes * MINUTE) : undefined;
+      await this.applyOutcome(em, approval, stage, decision, passed, next, nextDueAt, at);
 
       await this.events.publish(em, {
         schema: StageDecidedSchema,
@@ -123,14 +126,14 @@ export class DecisionService {
           stagePassed: passed,
           nextStageIndex: next?.index,
           nextStageDueAt: nextDueAt ? timestampFromDate(nextDueAt) : undefined,
-          decidedAt: timestampFromDate(now),
+          decidedAt: timestampFromDate(at),
         },
       });
-      await this.publishOutcome(em, approval, stage, decision, text, caller, now);
+      await this.publishOutcome(em, approval, stage, decision, text, caller, at);
       return approval;
     });
     if (result.state !== 'PENDING') {
-      approvalTurnaround.record((now.getTime() - result.openedAt.getTime()) / 1000, {
+      approvalTurnaround.record(turnaroundSeconds(result.openedAt, result.closedAt ?? now), {
         outcome: result.state,
         priority: result.priority,
       });

@@ -52,7 +52,7 @@ export function replay(targets: string[], events: StatusEvent[]) {
   const visited: ContentStatus[] = [status];
   const take = (operation: LifecycleOperation, note?: string) => {
     const to = statusAfter(operation, status); // throws when the lifecycle refuses the step
-    audit.push(`${operation} ${status}→${to}${note ? ` (${note})` : ''}`);
+    audit.push(`${status}→${to}${note ? ` (${note})` : ''}`);
     status = to;
     visited.push(to);
   };
