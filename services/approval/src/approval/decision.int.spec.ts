@@ -248,6 +248,23 @@ describe('deciding on an approval', () => {
     ]);
   });
 
+  it('read-your-writes: a decision that arrives before ContentSubmitted was consumed waits for it and succeeds on the first call', async () => {
+    const contentId = randomUUID();
+    const call = h.decisions.decide(approverA, contentId, 'APPROVE');
+    // intake's ContentSubmitted reaches approval a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await h.submit({ contentId });
+    expect(await call).toMatchObject({ contentId, state: 'APPROVED' });
+  });
+
+  it('answers a decision on an approval already decided with CONFLICT at once (nothing to wait for)', async () => {
+    const { contentId } = await h.submit();
+    await h.decisions.decide(approverA, contentId, 'APPROVE');
+    const started = Date.now();
+    expect(await codeOf(h.decisions.decide(approverB, contentId, 'APPROVE'))).toBe('CONFLICT');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('never decides before the approval opened: a decision read earlier than the opening counts as immediate, turnaround 0', async () => {
     const turnaroundSum = async () => {
       const metrics = await renderMetrics();

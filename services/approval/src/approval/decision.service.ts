@@ -19,7 +19,7 @@ import {
   StageDecidedSchema,
   type ActorSchema,
 } from '@prasar/contracts';
-import { EventPublisher } from '@prasar/kafka';
+import { awaitPrerequisite, EventPublisher } from '@prasar/kafka';
 import { asCaller } from '@prasar/persistence';
 import { isUuid } from '../ids';
 import { approvalTurnaround, turnaroundSeconds } from '../metrics';
@@ -70,6 +70,20 @@ export class DecisionService {
     }
     if (!isUuid(contentId)) throw new NotFoundError('Content', contentId);
 
+    // Read-your-writes: a decision right after the submission waits (bounded) for this service to
+    // have consumed ContentSubmitted and opened the approval, instead of refusing the caller. It
+    // waits only while there is nothing to decide yet: no approval of the content at all, or changes
+    // were requested (a resubmission opens the next); a decided one answers CONFLICT at once.
+    await awaitPrerequisite(() =>
+      asCaller(this.ds, caller, async (em) => {
+        const latest = await em.findOne(Approval, {
+          where: { contentId },
+          order: { openedAt: 'DESC' },
+          select: { id: true, state: true },
+        });
+        return latest && latest.state !== 'CHANGES_REQUESTED' ? latest : null;
+      }),
+    );
     const result = await asCaller(this.ds, caller, async (em) => {
       const approval = await this.lockPending(em, caller, contentId);
       // The decision is taken once the approval is locked: never before it was opened (the
