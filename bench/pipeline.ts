@@ -59,7 +59,9 @@ async function attempts<T>(
   }
 }
 
-const CREATE = `mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }`;
+const CREATE = `mutation($d: ID!, $i: ContentInput!, $k: String) {
+  createContent(departmentId: $d, input: $i, idempotencyKey: $k) { id }
+}`;
 const SUBMIT = `mutation($id: ID!) { submitContent(id: $id) { status } }`;
 const DECIDE = `mutation($c: ID!) { decide(contentId: $c, decision: APPROVE) { state } }`;
 const SCHEDULE = `mutation($c: ID!) { schedule(input: { contentId: $c, nextFreeSlot: true }) { state } }`;
@@ -187,13 +189,14 @@ async function createAll(
   concurrency: number,
 ): Promise<void> {
   await pool(items, concurrency, async (item, i) => {
-    // Retried until intake has seen the account's AccountConnected.
+    // Retried until intake has seen the account's AccountConnected; the idempotency key makes a
+    // retry after a call that timed out (but created the draft) answer that draft, not a second one.
     const res = await attempts(
       () =>
         call<{ createContent: { id: string } }>(
           gw,
           CREATE,
-          { d: item.dept.id, i: contentInput(item, run, offset + i) },
+          { d: item.dept.id, i: contentInput(item, run, offset + i), k: `bench-${run}-${offset + i}` },
           item.dept.editor,
         ),
       60_000,

@@ -46,15 +46,6 @@ async function provision() {
   return { env, stack, infra, startedInfra: !wasUp };
 }
 
-async function devToken(claims) {
-  const out = spawnSync(process.execPath, ['-r', '@swc-node/register', 'scripts/token.ts', ...claims], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (out.status !== 0) throw new Error(`token: ${out.stderr}`);
-  return out.stdout.trim();
-}
-
 async function start() {
   const { env, stack, infra, startedInfra } = await provision();
   const children = [];
@@ -102,14 +93,10 @@ async function start() {
       onLine: (line) => say(line),
     },
   );
-  const admin = await devToken(['--role', 'IT_CELL_ADMIN', '--name', 'IT Cell Admin']);
-  const editor = await devToken(['--role', 'DEPT_EDITOR', '--department', 'agriculture']);
   say('');
   say('Prasar is up. GraphQL gateway: http://127.0.0.1:4000/graphql');
-  say(`IT cell admin token:\n${admin}`);
-  say(`Agriculture editor token:\n${editor}`);
   say(
-    'More tokens: npm run token -- --role DEPT_APPROVER --department agriculture. Ctrl-C stops the services.',
+    'Tokens: people sign in at the provider above; for quick API calls, `npm run token -- --role DEPT_EDITOR --department agriculture` prints a development token. Ctrl-C stops the services.',
   );
 }
 

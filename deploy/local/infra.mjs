@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,11 +16,27 @@ import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { runAsMain } from '../cli.mjs';
+import * as keycloak from './keycloak.mjs';
+import {
+  HOST,
+  InfraError,
+  cmdline,
+  commandExists,
+  exec,
+  execChecked,
+  isAlive,
+  portInUse,
+  readJson,
+  seconds,
+  tail,
+  writeFileAtomic,
+} from './proc.mjs';
+
+export { InfraError };
 
 export const SERVICES = ['intake', 'approval', 'scheduler', 'publisher', 'analytics'];
 
 export const KAFKA_VERSION = '4.1.1';
-const HOST = '127.0.0.1';
 export const KAFKA_PORT = 59092;
 export const KAFKA_CONTROLLER_PORT = 59093;
 const KAFKA_HEAP = ['-Xms256m', '-Xmx768m'];
@@ -59,95 +74,10 @@ const P = {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-/** An expected failure: its message tells the user what is missing; no stack trace. */
-export class InfraError extends Error {}
-
 let quiet = false;
 const say = (msg) => {
   if (!quiet) process.stdout.write(`[infra] ${msg}\n`);
 };
-const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
-const tail = (text, lines = 25) => text.trimEnd().split('\n').slice(-lines).join('\n');
-
-function writeFileAtomic(file, content, mode = 0o644) {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content, { mode });
-  fs.chmodSync(tmp, mode); // the umask may have narrowed or a previous file widened it
-  fs.renameSync(tmp, file);
-}
-
-const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
-
-function commandExists(cmd) {
-  return (process.env.PATH || '').split(':').some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, cmd), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Runs a command to completion; resolves { code, out } with stdout and stderr interleaved. */
-function exec(cmd, args, { input, env, cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env } });
-    let out = '';
-    const collect = (chunk) => {
-      out = (out + chunk).slice(-200_000);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.on('error', (e) => reject(e.code === 'ENOENT' ? new InfraError(`${cmd} not found`) : e));
-    child.on('close', (code) => resolve({ code, out }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function execChecked(what, cmd, args, opts) {
-  const { code, out } = await exec(cmd, args, opts);
-  if (code !== 0) throw new InfraError(`${what} failed (exit ${code}):\n${tail(out)}`);
-  return out;
-}
-
-/** True if the process exists and is not a zombie (a zombie still answers kill 0). */
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if (e.code !== 'EPERM') return false;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-}
-
-/** True if something accepts TCP connections on HOST:port. */
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    const done = (used) => {
-      socket.destroy();
-      resolve(used);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 // Serialises up/down within this process and across processes (two terminals, parallel test
 // runners): both would otherwise race to start the same broker or create the same roles.
@@ -211,6 +141,18 @@ function ensureSecrets() {
       secrets.servicePasswords[svc] = generate();
       changed = true;
     }
+  }
+  // Keycloak: its bootstrap admin, the gateway's and the directory's client secrets, and the one
+  // development password of the demo people the seed creates (Keycloak's policy: 12+ characters).
+  for (const key of ['keycloakAdminPassword', 'keycloakGatewaySecret', 'keycloakDirectorySecret']) {
+    if (!secrets[key]) {
+      secrets[key] = generate();
+      changed = true;
+    }
+  }
+  if (!secrets.demoUserPassword) {
+    secrets.demoUserPassword = `Prasar-${randomBytes(6).toString('hex')}`;
+    changed = true;
   }
   if (changed) writeFileAtomic(P.secrets, JSON.stringify(secrets, null, 2) + '\n', 0o600);
   return secrets;
@@ -879,10 +821,13 @@ function buildEnv(secrets) {
     DATABASE_URLS: Object.fromEntries(
       SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.servicePasswords[svc])]),
     ),
+    // The development issuer (`npm run token`), trusted beside the provider in local runs only.
     AUTH_JWKS_FILE: P.jwks,
     AUTH_DEV_PRIVATE_KEY_FILE: P.privateJwk,
     AUTH_ISSUER,
     AUTH_AUDIENCE,
+    // The OpenID Connect provider: the embedded Keycloak, or the one AUTH_ISSUER names.
+    ...keycloak.envFor(secrets),
   };
 }
 
@@ -893,6 +838,7 @@ function redactEnv(env) {
     ...env,
     DATABASE_ADMIN_URL: redactUrl(env.DATABASE_ADMIN_URL),
     DATABASE_URLS: Object.fromEntries(Object.entries(env.DATABASE_URLS).map(([k, v]) => [k, redactUrl(v)])),
+    ...Object.fromEntries(keycloak.SECRET_KEYS.filter((k) => k in env).map((k) => [k, '***'])),
   };
 }
 
@@ -909,8 +855,12 @@ export function up({ quiet: silent = false } = {}) {
       fs.mkdirSync(RUN, { recursive: true, mode: 0o700 });
       const secrets = ensureSecrets();
       ensureDevKeys();
-      // Side by side: PostgreSQL gets ready while the Kafka JVM boots.
-      const results = await Promise.allSettled([upKafka(), upPostgres(secrets)]);
+      // Side by side: PostgreSQL gets ready while the Kafka and Keycloak JVMs boot.
+      const results = await Promise.allSettled([
+        upKafka(),
+        upPostgres(secrets),
+        keycloak.up({ home: HOME, secrets, say }),
+      ]);
       const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
       if (failures.length === 1) throw failures[0];
       if (failures.length > 1) {
@@ -934,6 +884,7 @@ export function down() {
   return exclusive(async () => {
     await stopKafka();
     await stopPostgres();
+    await keycloak.down({ home: HOME, say });
   });
 }
 
@@ -989,12 +940,14 @@ export async function status() {
     jwks: fs.existsSync(P.jwks) ? P.jwks : null,
     privateKey: fs.existsSync(P.privateJwk) ? P.privateJwk : null,
   };
+  const oidc = await keycloak.status({ home: HOME });
   const ok =
+    oidc.ready &&
     kafka.ready &&
     kafka.topicsPresent === kafka.topicsWanted &&
     postgres.ready &&
     postgres.databasesPresent === postgres.databasesWanted;
-  return { ok, kafka, postgres, auth, envFile: fs.existsSync(P.env) ? P.env : null };
+  return { ok, kafka, postgres, auth, oidc, envFile: fs.existsSync(P.env) ? P.env : null };
 }
 
 /** The contents of env.json as written by the last `up` (or `env`). */
@@ -1032,6 +985,12 @@ function printStatus(s) {
   say(
     `auth: ${s.auth.jwks && s.auth.privateKey ? `dev keys in ${path.dirname(s.auth.jwks)}` : 'no dev keys yet'}`,
   );
+  const o = s.oidc;
+  if (o.external) say(`oidc: external provider ${o.issuer}`);
+  else
+    say(
+      `keycloak: ${o.ready ? `running, pid ${o.pid} on ${o.url}` : o.pid ? `not answering, pid ${o.pid}` : 'not running'}`,
+    );
   say(`env: ${s.envFile ?? 'no env.json yet'}`);
 }
 

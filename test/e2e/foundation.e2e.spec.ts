@@ -11,7 +11,8 @@ import {
   tokenFor,
   type RunningStack,
 } from '@prasar/testing';
-import { announceAccount } from './support';
+import { TOPICS } from '@prasar/contracts';
+import { announceAccount, messagesSince, topicEnds } from './support';
 
 const PORTS = portsFor(25000);
 
@@ -125,6 +126,72 @@ describe('foundation: a content item through the gateway', () => {
     });
   });
 
+  /** A query on intake's database as the platform (row-level security shows nothing without a tenant). */
+  async function intakeQuery(sql: string, params: unknown[]): Promise<{ n: number }[]> {
+    const db = new Client({ connectionString: readInfraEnv().DATABASE_URLS.intake });
+    await db.connect();
+    try {
+      await db.query(`SELECT set_config('prasar.department_id', '*', false)`);
+      return (await db.query(sql, params)).rows;
+    } finally {
+      await db.end();
+    }
+  }
+  const draftsByEditor = async () =>
+    (
+      await intakeQuery(`SELECT count(*)::int AS n FROM contents WHERE created_by = $1`, [
+        `editor-${agriCode}`,
+      ])
+    )[0].n;
+
+  it('answers a createContent retried with its idempotency key with the first draft, whose ContentCreated reaches Kafka once', async () => {
+    const since = await topicEnds(TOPICS.content);
+    const draftsBefore = await draftsByEditor();
+    const keyed = `
+      mutation($d: ID!, $i: ContentInput!, $k: String) {
+        createContent(departmentId: $d, input: $i, idempotencyKey: $k) { id status version }
+      }`;
+    const key = `retry-${run}`;
+    const send = (i: Record<string, unknown>, token = agriEditor) =>
+      gql<{ createContent: { id: string } }>(
+        stack.gatewayUrl,
+        keyed,
+        { d: departmentIdOf(agriCode), i, k: key },
+        token,
+      );
+    const first = await send(achievement);
+    expect(first.errors).toBeUndefined();
+    const retried = await send(achievement);
+    expect(retried).toEqual(first);
+    const id = first.data!.createContent.id;
+
+    const changed = await send({ ...achievement, title: 'Another title' });
+    expect(changed.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(changed.errors?.[0].message).toMatch(/idempotency key was already used/);
+    const invalid = await gql(
+      stack.gatewayUrl,
+      keyed,
+      { d: departmentIdOf(agriCode), i: achievement, k: 'with space' },
+      agriEditor,
+    );
+    expect(invalid.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+
+    expect(await draftsByEditor()).toBe(draftsBefore + 1);
+    const audit = await intakeQuery(
+      `SELECT count(*)::int AS n FROM audit_entries WHERE content_id = $1 AND action = 'CREATED'`,
+      [id],
+    );
+    expect(audit[0].n).toBe(1);
+    // The outbox relay publishes after the commit: wait for the event, then check no second one follows.
+    const createdEvents = async () =>
+      (await messagesSince(TOPICS.content, since)).filter(
+        (m) => m.key === id && m.type.endsWith('.ContentCreated'),
+      );
+    await eventually(async () => expect(await createdEvents()).toHaveLength(1), 30_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await createdEvents()).toHaveLength(1);
+  });
+
   it('refuses a request without a token with UNAUTHENTICATED', async () => {
     const res = await gql(stack.gatewayUrl, '{ viewer { subject } }');
     expect(res.data ?? null).toBeNull();
@@ -188,18 +255,12 @@ describe('foundation: a content item through the gateway', () => {
     expect(departments.data?.departments).toEqual([{ code: healthCode }]);
   });
 
-  async function contentCount(): Promise<number> {
-    const db = new Client({ connectionString: readInfraEnv().DATABASE_URLS.intake });
-    await db.connect();
-    try {
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM contents WHERE department_id = $1', [
+  const contentCount = async () =>
+    (
+      await intakeQuery('SELECT count(*)::int AS n FROM contents WHERE department_id = $1', [
         departmentIdOf(agriCode),
-      ]);
-      return rows[0].n;
-    } finally {
-      await db.end();
-    }
-  }
+      ])
+    )[0].n;
 
   it('refuses bad input with BAD_USER_INPUT and violations, and creates nothing', async () => {
     const before = await contentCount();

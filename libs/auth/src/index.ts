@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './jwt';
 export * from './principal';
+export * from './directory';

@@ -60,14 +60,39 @@ export const vars = {
       .transform((v) => v === 'true' || v === '1'),
 };
 
+/**
+ * How a service trusts tokens (libs/auth's verifierOptionsFrom reads these): the OpenID Connect
+ * provider's issuer and keys, the audience, the maximum token age, optionally token introspection
+ * (the gateway) and, in local runs only, the development issuer of `npm run token`.
+ */
+export const authShape = {
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: vars.url().optional(),
+  AUTH_ISSUER: z.string().min(1),
+  AUTH_AUDIENCE: z.string().min(1),
+  AUTH_DEV_ISSUER: z.string().min(1).optional(),
+  AUTH_DEV_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_MAX_TOKEN_AGE_SECONDS: z.coerce.number().int().min(1).default(3600),
+  AUTH_INTROSPECTION_URL: vars.url().optional(),
+  AUTH_INTROSPECTION_CLIENT_ID: z.string().min(1).optional(),
+  AUTH_INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
+  AUTH_INTROSPECTION_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+};
+
+/** Where integration clients (and, for the seed, people) are managed: libs/auth's directoryFrom. */
+export const directoryShape = {
+  IDENTITY_DIRECTORY: z.enum(['keycloak', 'none']).default('none'),
+  IDENTITY_DIRECTORY_URL: vars.url().optional(),
+  IDENTITY_DIRECTORY_REALM: z.string().min(1).optional(),
+  IDENTITY_DIRECTORY_CLIENT_ID: z.string().min(1).optional(),
+  IDENTITY_DIRECTORY_CLIENT_SECRET: z.string().min(1).optional(),
+};
+
 /** Variables every backend service reads. */
 export const serviceShape = {
   PORT: vars.port(4000),
   LOG_LEVEL: vars.logLevel(),
   DATABASE_URL: vars.postgresUrl(),
   KAFKA_BROKERS: vars.brokers(),
-  AUTH_JWKS_FILE: z.string().min(1).optional(),
-  AUTH_JWKS_URL: vars.url().optional(),
-  AUTH_ISSUER: z.string().min(1),
-  AUTH_AUDIENCE: z.string().min(1),
+  ...authShape,
 };

@@ -3,3 +3,4 @@ export * from './migrate';
 export * from './tenancy';
 export { DataSource, type EntityManager } from 'typeorm';
 export * from './module';
+export * from './idempotency';

@@ -16,6 +16,22 @@ export interface InfraEnv {
   AUTH_DEV_PRIVATE_KEY_FILE: string;
   AUTH_ISSUER: string;
   AUTH_AUDIENCE: string;
+  /** The OpenID Connect provider (the embedded Keycloak unless AUTH_ISSUER named another at infra:up). */
+  OIDC_ISSUER?: string;
+  OIDC_JWKS_URL?: string;
+  OIDC_TOKEN_URL?: string;
+  OIDC_INTROSPECTION_URL?: string;
+  KEYCLOAK_URL?: string;
+  KEYCLOAK_REALM?: string;
+  KEYCLOAK_ADMIN_CONSOLE?: string;
+  KEYCLOAK_ADMIN_USER?: string;
+  KEYCLOAK_ADMIN_PASSWORD?: string;
+  OIDC_CONSOLE_CLIENT_ID?: string;
+  OIDC_GATEWAY_CLIENT_ID?: string;
+  OIDC_GATEWAY_CLIENT_SECRET?: string;
+  OIDC_DIRECTORY_CLIENT_ID?: string;
+  OIDC_DIRECTORY_CLIENT_SECRET?: string;
+  DEMO_USER_PASSWORD?: string;
 }
 
 /** Reads the local infrastructure's environment (PRASAR_INFRA_ENV or $PRASAR_HOME/run/env.json). */

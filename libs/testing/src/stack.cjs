@@ -94,18 +94,49 @@ function serviceEnv(service, infra, ports = {}) {
     ...process.env,
     PORT: String(portOf(service.name)),
     KAFKA_BROKERS: infra.KAFKA_BROKERS,
-    AUTH_ISSUER: infra.AUTH_ISSUER,
     AUTH_AUDIENCE: infra.AUTH_AUDIENCE,
     OTEL_SERVICE_NAME: service.name,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...authEnv(service, infra),
   };
-  if (infra.AUTH_JWKS_URL) env.AUTH_JWKS_URL = infra.AUTH_JWKS_URL;
-  else env.AUTH_JWKS_FILE = infra.AUTH_JWKS_FILE;
   if (service.db) env.DATABASE_URL = infra.DATABASE_URLS[service.db];
   // INTAKE_URL, …, PLATFORM_SIM_URL (the base URL the publisher's adapters are pointed at locally).
   for (const s of SERVICES)
     env[`${s.name.toUpperCase().replace(/-/g, '_')}_URL`] = serviceUrl(s, portOf(s.name));
   if (service.env) Object.assign(env, service.env(infra));
+  return env;
+}
+
+/**
+ * How a process trusts tokens: the OpenID Connect provider (the embedded Keycloak, or the one
+ * AUTH_ISSUER named at infra:up) and, beside it in local runs, the development issuer of
+ * `npm run token`. The gateway introspects the provider's tokens (a disabled or rotated client is
+ * refused at once); intake manages integration clients through the provider's admin API.
+ */
+function authEnv(service, infra) {
+  if (!infra.OIDC_ISSUER) return { AUTH_ISSUER: infra.AUTH_ISSUER, AUTH_JWKS_FILE: infra.AUTH_JWKS_FILE };
+  const env = {
+    AUTH_ISSUER: infra.OIDC_ISSUER,
+    AUTH_JWKS_URL: infra.OIDC_JWKS_URL,
+    AUTH_DEV_ISSUER: infra.AUTH_ISSUER,
+    AUTH_DEV_JWKS_FILE: infra.AUTH_JWKS_FILE,
+  };
+  if (service.name === 'gateway' && infra.OIDC_INTROSPECTION_URL) {
+    Object.assign(env, {
+      AUTH_INTROSPECTION_URL: infra.OIDC_INTROSPECTION_URL,
+      AUTH_INTROSPECTION_CLIENT_ID: infra.OIDC_GATEWAY_CLIENT_ID,
+      AUTH_INTROSPECTION_CLIENT_SECRET: infra.OIDC_GATEWAY_CLIENT_SECRET,
+    });
+  }
+  if (service.name === 'intake' && infra.KEYCLOAK_URL) {
+    Object.assign(env, {
+      IDENTITY_DIRECTORY: 'keycloak',
+      IDENTITY_DIRECTORY_URL: infra.KEYCLOAK_URL,
+      IDENTITY_DIRECTORY_REALM: infra.KEYCLOAK_REALM,
+      IDENTITY_DIRECTORY_CLIENT_ID: infra.OIDC_DIRECTORY_CLIENT_ID,
+      IDENTITY_DIRECTORY_CLIENT_SECRET: infra.OIDC_DIRECTORY_CLIENT_SECRET,
+    });
+  }
   return env;
 }
 

@@ -1,4 +1,4 @@
-import { loadConfigOrExit, serviceShape, vars, z } from '@prasar/config';
+import { authShape, loadConfigOrExit, vars, z } from '@prasar/config';
 import { SUPERGRAPH_PATH } from './compose';
 import { subgraphs, type SubgraphName, type SubgraphUrlEnv } from './subgraphs';
 
@@ -13,10 +13,7 @@ const subgraphUrlShape = Object.fromEntries(
 export const gatewayShape = {
   PORT: vars.port(4000),
   LOG_LEVEL: vars.logLevel(),
-  AUTH_JWKS_FILE: serviceShape.AUTH_JWKS_FILE,
-  AUTH_JWKS_URL: serviceShape.AUTH_JWKS_URL,
-  AUTH_ISSUER: serviceShape.AUTH_ISSUER,
-  AUTH_AUDIENCE: serviceShape.AUTH_AUDIENCE,
+  ...authShape,
   ...subgraphUrlShape,
   GATEWAY_SUPERGRAPH_FILE: z.string().min(1).default(SUPERGRAPH_PATH),
   GATEWAY_QUERY_PLANNER: z.enum(['rust', 'js']).default('rust'),
@@ -35,7 +32,7 @@ export type GatewayConfig = z.infer<z.ZodObject<typeof gatewayShape>>;
 export function loadGatewayConfigOrExit(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const config = loadConfigOrExit(gatewayShape, env);
   // Tokens are checked against a JWKS from a URL or a file: without a URL, the file is required.
-  if (!config.AUTH_JWKS_URL) loadConfigOrExit({ AUTH_JWKS_FILE: gatewayShape.AUTH_JWKS_FILE.unwrap() }, env);
+  if (!config.AUTH_JWKS_URL) loadConfigOrExit({ AUTH_JWKS_FILE: authShape.AUTH_JWKS_FILE.unwrap() }, env);
   return config;
 }
 

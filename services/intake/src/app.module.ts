@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { verifierOptionsFrom } from '@prasar/auth';
+import { directoryFrom, verifierOptionsFrom } from '@prasar/auth';
 import { TelemetryModule } from '@prasar/telemetry';
 import { config } from './config';
 import { INTAKE_CONSUMER, IntakeModule } from './intake.module';
@@ -11,6 +11,7 @@ import { INTAKE_CONSUMER, IntakeModule } from './intake.module';
       databaseUrl: config.DATABASE_URL,
       brokers: config.KAFKA_BROKERS,
       auth: verifierOptionsFrom(config),
+      directory: directoryFrom(config),
       consume: INTAKE_CONSUMER,
     }),
   ],

@@ -1,3 +1,7 @@
-import { loadConfigOrExit, serviceShape } from '@prasar/config';
+import { directoryShape, loadConfigOrExit, serviceShape } from '@prasar/config';
 
-export const config = loadConfigOrExit({ ...serviceShape, PORT: serviceShape.PORT.default(4101) });
+export const config = loadConfigOrExit({
+  ...serviceShape,
+  ...directoryShape,
+  PORT: serviceShape.PORT.default(4101),
+});

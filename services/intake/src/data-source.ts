@@ -1,5 +1,5 @@
 import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
-import type { ServiceDataSourceOptions } from '@prasar/persistence';
+import { IdempotencyKeys1764900000000, type ServiceDataSourceOptions } from '@prasar/persistence';
 import { PublishedText, TargetAccount } from './accounts/target-account.entity';
 import { AuditEntry } from './audit/audit-entry.entity';
 import { CompliancePolicyRow, DepartmentMinister } from './compliance/compliance.entity';
@@ -33,6 +33,7 @@ export function intakeDataSourceOptions(url: string): ServiceDataSourceOptions {
       IntakeAccountsAndCompliance1764300000002,
       IntakeRowLevelSecurity1764300000003,
       IntakePublicationProgress1764300000004,
+      IdempotencyKeys1764900000000,
     ],
   };
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { VerifierOptions } from '@prasar/auth';
+import type { IdentityDirectory, VerifierOptions } from '@prasar/auth';
 import { TOPICS } from '@prasar/contracts';
 import { EventingModule, type ConsumerOptions } from '@prasar/kafka';
 import { PersistenceModule } from '@prasar/persistence';
@@ -20,6 +20,11 @@ import { DepartmentService } from './department/department.service';
 import { ApprovalEventsHandler } from './events/approval-events.handler';
 import { PublishEventsHandler } from './events/publish-events.handler';
 import { PublicationProgressHandler } from './events/schedule-events.handler';
+import {
+  IDENTITY_DIRECTORY,
+  IntegrationClientResolver,
+  IntegrationClients,
+} from './integration/integration-clients';
 
 /** What intake consumes: the approval service's decisions and the publisher's account and publication events. */
 export const INTAKE_CONSUMER: ConsumerOptions = {
@@ -32,6 +37,8 @@ export interface IntakeModuleOptions {
   databaseUrl: string;
   brokers: string[];
   auth: VerifierOptions;
+  /** The identity provider's directory for integration clients (none: managed at the provider). */
+  directory?: IdentityDirectory;
   /** Consumer group and topics (tests use their own). */
   consume?: ConsumerOptions;
 }
@@ -66,6 +73,9 @@ export class IntakeModule {
         ContentListing,
         ContentResolver,
         CompliancePolicyResolver,
+        { provide: IDENTITY_DIRECTORY, useValue: options.directory ?? null },
+        IntegrationClients,
+        IntegrationClientResolver,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
-import type { ServiceDataSourceOptions } from '@prasar/persistence';
+import { IdempotencyKeys1764900000000, type ServiceDataSourceOptions } from '@prasar/persistence';
 import { AccountCredential, SocialAccount } from './accounts/account.entity';
 import { PublisherInitial1764600000001 } from './migrations/1764600000001-PublisherInitial';
 import { PublishAttempt, PublishJob } from './publishing/publish-job.entity';
@@ -18,6 +18,6 @@ export function publisherDataSourceOptions(url: string): ServiceDataSourceOption
       WhatsAppSubscriber,
       WhatsAppDelivery,
     ],
-    migrations: [KafkaOutboxInbox1764100000000, PublisherInitial1764600000001],
+    migrations: [KafkaOutboxInbox1764100000000, PublisherInitial1764600000001, IdempotencyKeys1764900000000],
   };
 }

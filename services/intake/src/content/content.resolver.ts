@@ -92,8 +92,12 @@ export class ContentResolver {
     @Caller() caller: Principal,
     @Args('departmentId') departmentId: string,
     @Args('input') input: ContentInputArgs,
+    @Args('idempotencyKey') idempotencyKey?: string | null,
   ): Promise<Content> {
-    return this.contents.create(caller, departmentId, toContentBody(input));
+    return this.contents.create(caller, departmentId, toContentBody(input), {
+      key: idempotencyKey,
+      request: { departmentId, input },
+    });
   }
 
   @Mutation('updateContent')

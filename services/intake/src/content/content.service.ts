@@ -23,7 +23,7 @@ import {
   ContentWithdrawnSchema,
 } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
-import { asCaller, asPlatform } from '@prasar/persistence';
+import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuditTrail } from '../audit/audit.service';
 import type { AuditEntry } from '../audit/audit-entry.entity';
@@ -163,48 +163,75 @@ export class ContentService {
     return content && canAccessDepartment(caller, content.departmentId) ? content : null;
   }
 
-  /** A new DRAFT (version 1) in a department the caller may write to. */
-  async create(caller: Principal, departmentId: string, input: ContentBody): Promise<Content> {
+  /**
+   * A new DRAFT (version 1) in a department the caller may write to. With an idempotency key, a
+   * repeat answers the first draft (no second row, event or audit entry); see `idempotent`.
+   */
+  async create(
+    caller: Principal,
+    departmentId: string,
+    input: ContentBody,
+    idempotency?: IdempotencyRequest,
+  ): Promise<Content> {
     if (!hasRole(caller, ...AUTHOR_ROLES)) throw new ForbiddenError('Only editors may create content');
-    return asCaller(this.ds, caller, async (em) => {
-      const department = isUuid(departmentId) ? await em.findOneBy(Department, { id: departmentId }) : null;
-      if (!department || !canAccessDepartment(caller, department.id))
-        throw new NotFoundError('Department', departmentId);
-      await this.assertWellFormed(em, department.id, input);
-      const now = new Date();
-      const content = em.create(Content, {
-        ...input,
-        id: randomUUID(),
-        departmentId: department.id,
-        status: 'DRAFT',
-        version: 1,
-        createdBy: caller.subject,
-        createdAt: now,
-        updatedAt: now,
-        searchText: searchTextOf(input),
-      });
-      await em.insert(Content, content);
-      delete content.searchText;
-      await this.insertVersion(em, content, input, caller, now);
-      await this.audit.record(em, {
+    return asCaller(this.ds, caller, (em) =>
+      idempotent(em, {
+        operation: 'createContent',
+        caller,
+        idempotency,
+        create: () => this.insertDraft(em, caller, departmentId, input),
+        idOf: (content) => content.id,
+        replay: async (id) => {
+          const content = await em.findOneBy(Content, { id });
+          return content && canAccessDepartment(caller, content.departmentId) ? content : null;
+        },
+      }),
+    );
+  }
+
+  private async insertDraft(
+    em: EntityManager,
+    caller: Principal,
+    departmentId: string,
+    input: ContentBody,
+  ): Promise<Content> {
+    const department = isUuid(departmentId) ? await em.findOneBy(Department, { id: departmentId }) : null;
+    if (!department || !canAccessDepartment(caller, department.id))
+      throw new NotFoundError('Department', departmentId);
+    await this.assertWellFormed(em, department.id, input);
+    const now = new Date();
+    const content = em.create(Content, {
+      ...input,
+      id: randomUUID(),
+      departmentId: department.id,
+      status: 'DRAFT',
+      version: 1,
+      createdBy: caller.subject,
+      createdAt: now,
+      updatedAt: now,
+      searchText: searchTextOf(input),
+    });
+    await em.insert(Content, content);
+    delete content.searchText;
+    await this.insertVersion(em, content, input, caller, now);
+    await this.audit.record(em, {
+      contentId: content.id,
+      departmentId: content.departmentId,
+      actor: caller.subject,
+      action: 'CREATED',
+      toStatus: 'DRAFT',
+      at: now,
+    });
+    await this.events.publish(em, {
+      schema: ContentCreatedSchema,
+      message: {
         contentId: content.id,
         departmentId: content.departmentId,
-        actor: caller.subject,
-        action: 'CREATED',
-        toStatus: 'DRAFT',
-        at: now,
-      });
-      await this.events.publish(em, {
-        schema: ContentCreatedSchema,
-        message: {
-          contentId: content.id,
-          departmentId: content.departmentId,
-          snapshot: snapshotOf(content),
-          actor: actorOf(caller),
-        },
-      });
-      return content;
+        snapshot: snapshotOf(content),
+        actor: actorOf(caller),
+      },
     });
+    return content;
   }
 
   /**

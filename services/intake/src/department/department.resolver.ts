@@ -19,8 +19,12 @@ export class DepartmentResolver {
   }
 
   @Mutation('createDepartment')
-  createDepartment(@Caller() caller: Principal, @Args('input') input: DepartmentInput): Promise<Department> {
-    return this.departments.create(caller, input);
+  createDepartment(
+    @Caller() caller: Principal,
+    @Args('input') input: DepartmentInput,
+    @Args('idempotencyKey') idempotencyKey?: string | null,
+  ): Promise<Department> {
+    return this.departments.create(caller, input, { key: idempotencyKey, request: { input } });
   }
 
   @ResolveReference()

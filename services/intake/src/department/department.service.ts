@@ -11,7 +11,7 @@ import {
   type Principal,
   type Violation,
 } from '@prasar/auth';
-import { asCaller } from '@prasar/persistence';
+import { asCaller, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { isUuid } from '../content/ids';
 import { Department } from './department.entity';
 
@@ -47,7 +47,12 @@ export class DepartmentService {
     return em.findOneBy(Department, { id });
   }
 
-  async create(caller: Principal, input: DepartmentInput): Promise<Department> {
+  /** A new department (the IT cell); with an idempotency key, a repeat answers the first one. */
+  async create(
+    caller: Principal,
+    input: DepartmentInput,
+    idempotency?: IdempotencyRequest,
+  ): Promise<Department> {
     if (!isStateWide(caller)) throw new ForbiddenError('Only the IT cell may create departments');
     const code = input.code.trim().toLowerCase();
     const v: Violation[] = [];
@@ -63,18 +68,27 @@ export class DepartmentService {
       });
     if (v.length) throw new BadInputError('The department has problems to fix', v);
     const id = departmentIdOf(code);
-    return asCaller(this.ds, caller, async (em) => {
-      const inserted = await em
-        .createQueryBuilder()
-        .insert()
-        .into(Department)
-        .values({ id, code, name: input.name.trim(), nameHi: input.nameHi.trim() })
-        .orIgnore()
-        .returning('*')
-        .execute();
-      if (inserted.raw.length === 0)
-        throw new ConflictError(`A department with code "${code}" already exists`);
-      return (await this.byId(em, id)) as Department;
-    });
+    return asCaller(this.ds, caller, (em) =>
+      idempotent(em, {
+        operation: 'createDepartment',
+        caller,
+        idempotency,
+        create: async () => {
+          const inserted = await em
+            .createQueryBuilder()
+            .insert()
+            .into(Department)
+            .values({ id, code, name: input.name.trim(), nameHi: input.nameHi.trim() })
+            .orIgnore()
+            .returning('*')
+            .execute();
+          if (inserted.raw.length === 0)
+            throw new ConflictError(`A department with code "${code}" already exists`);
+          return (await this.byId(em, id)) as Department;
+        },
+        idOf: (department) => department.id,
+        replay: (departmentId) => this.byId(em, departmentId),
+      }),
+    );
   }
 }

@@ -13,8 +13,12 @@ export class SocialAccountResolver {
     @Caller() caller: Principal,
     @Args('input') input: AccountInput,
     @Args('options') options?: AccountOptions | null,
+    @Args('idempotencyKey') idempotencyKey?: string | null,
   ): Promise<SocialAccount> {
-    return this.accounts.connect(caller, input, options ?? {});
+    return this.accounts.connect(caller, input, options ?? {}, new Date(), {
+      key: idempotencyKey,
+      request: { input, options },
+    });
   }
 
   @Query('socialAccount')

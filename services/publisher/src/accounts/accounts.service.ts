@@ -16,7 +16,7 @@ import {
 } from '@prasar/auth';
 import type { Platform } from '@prasar/compliance';
 import { EventPublisher } from '@prasar/kafka';
-import { asCaller, asPlatform } from '@prasar/persistence';
+import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { isUuid } from '../ids';
 import { AccountEvents } from './account.events';
 import { AccountCredential, SocialAccount } from './account.entity';
@@ -143,6 +143,7 @@ export class AccountsService {
     input: AccountInput,
     options: AccountOptions = {},
     now = new Date(),
+    idempotency?: IdempotencyRequest,
   ): Promise<SocialAccount> {
     if (!hasRole(caller, ...ACCOUNT_ADMIN_ROLES))
       throw new ForbiddenError("Only the department's admin or the IT cell connects accounts");
@@ -154,47 +155,57 @@ export class AccountsService {
     if (violations.length) throw new BadInputError('The account cannot be connected as given', violations);
 
     try {
-      return await asCaller(this.ds, caller, async (em) => {
-        const existing = await em.findOne(SocialAccount, {
-          where: { platform: input.platform, externalAccountId: input.externalAccountId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (existing && existing.departmentId !== input.departmentId)
-          throw new ConflictError('This platform account is connected to another department');
-        const account =
-          existing ??
-          em.create(SocialAccount, {
-            id: randomUUID(),
-            departmentId: input.departmentId,
-            platform: input.platform,
-            externalAccountId: input.externalAccountId,
-            apiBaseUrl: null,
-            whatsappTemplate: null,
-            whatsappTemplateLanguage: null,
-            whatsappTier: null,
-          });
-        Object.assign(account, {
-          handle: input.handle.trim(),
-          status: 'ACTIVE',
-          statusReason: null,
-          connectedBy: caller.subject,
-          connectedAt: now,
-          updatedAt: now,
-        });
-        if (!blank(options.apiBaseUrl)) account.apiBaseUrl = options.apiBaseUrl.trim();
-        if (input.platform === 'WHATSAPP') {
-          account.whatsappTemplate = options.whatsappTemplate?.trim() ?? account.whatsappTemplate;
-          account.whatsappTemplateLanguage =
-            options.whatsappTemplateLanguage?.trim() || account.whatsappTemplateLanguage || 'hi';
-          account.whatsappTier = options.whatsappTier ?? account.whatsappTier ?? WHATSAPP_TIERS[0];
-        }
-        if (existing) await em.save(SocialAccount, account);
-        else await em.insert(SocialAccount, account);
-        await this.storeSecrets(em, account, this.secretsFrom(input, options), now);
-        if (existing) await this.releaseHeldJobs(em, account.id, now);
-        await this.events.connected(em, account, existing !== null, caller);
-        return account;
-      });
+      return await asCaller(this.ds, caller, (em) =>
+        idempotent(em, {
+          operation: 'connectAccount',
+          caller,
+          idempotency,
+          now,
+          create: async () => {
+            const existing = await em.findOne(SocialAccount, {
+              where: { platform: input.platform, externalAccountId: input.externalAccountId },
+              lock: { mode: 'pessimistic_write' },
+            });
+            if (existing && existing.departmentId !== input.departmentId)
+              throw new ConflictError('This platform account is connected to another department');
+            const account =
+              existing ??
+              em.create(SocialAccount, {
+                id: randomUUID(),
+                departmentId: input.departmentId,
+                platform: input.platform,
+                externalAccountId: input.externalAccountId,
+                apiBaseUrl: null,
+                whatsappTemplate: null,
+                whatsappTemplateLanguage: null,
+                whatsappTier: null,
+              });
+            Object.assign(account, {
+              handle: input.handle.trim(),
+              status: 'ACTIVE',
+              statusReason: null,
+              connectedBy: caller.subject,
+              connectedAt: now,
+              updatedAt: now,
+            });
+            if (!blank(options.apiBaseUrl)) account.apiBaseUrl = options.apiBaseUrl.trim();
+            if (input.platform === 'WHATSAPP') {
+              account.whatsappTemplate = options.whatsappTemplate?.trim() ?? account.whatsappTemplate;
+              account.whatsappTemplateLanguage =
+                options.whatsappTemplateLanguage?.trim() || account.whatsappTemplateLanguage || 'hi';
+              account.whatsappTier = options.whatsappTier ?? account.whatsappTier ?? WHATSAPP_TIERS[0];
+            }
+            if (existing) await em.save(SocialAccount, account);
+            else await em.insert(SocialAccount, account);
+            await this.storeSecrets(em, account, this.secretsFrom(input, options), now);
+            if (existing) await this.releaseHeldJobs(em, account.id, now);
+            await this.events.connected(em, account, existing !== null, caller);
+            return account;
+          },
+          idOf: (account) => account.id,
+          replay: (id) => em.findOneBy(SocialAccount, { id }),
+        }),
+      );
     } catch (err) {
       if (isUniqueViolation(err))
         throw new ConflictError('This platform account is connected to another department');

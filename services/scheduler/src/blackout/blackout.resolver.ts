@@ -14,8 +14,12 @@ export class BlackoutResolver {
   }
 
   @Mutation('declareBlackout')
-  declare(@Caller() caller: Principal, @Args('input') input: BlackoutInput): Promise<BlackoutWindow> {
-    return this.blackouts.declare(caller, input);
+  declare(
+    @Caller() caller: Principal,
+    @Args('input') input: BlackoutInput,
+    @Args('idempotencyKey') idempotencyKey?: string | null,
+  ): Promise<BlackoutWindow> {
+    return this.blackouts.declare(caller, input, new Date(), { key: idempotencyKey, request: { input } });
   }
 
   @Mutation('endBlackout')

@@ -12,7 +12,7 @@ import {
 } from '@prasar/auth';
 import { BlackoutDeclaredSchema, BlackoutEndedSchema, ContentKind } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
-import { asCaller, asPlatform } from '@prasar/persistence';
+import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { ApprovedContent, Publication } from '../publication/publication.entity';
 import { actorOf } from '../publication/publication.events';
 import { blackoutDetail, PublicationService } from '../publication/publication.service';
@@ -36,8 +36,16 @@ export class BlackoutService {
     private readonly publications: PublicationService,
   ) {}
 
-  /** Declares a window; scheduled posts it affects are held at once, with the reason. */
-  async declare(caller: Principal, input: BlackoutInput, now = new Date()): Promise<BlackoutWindow> {
+  /**
+   * Declares a window; scheduled posts it affects are held at once, with the reason. With an
+   * idempotency key, a repeat answers the first window (no second window, event or hold).
+   */
+  async declare(
+    caller: Principal,
+    input: BlackoutInput,
+    now = new Date(),
+    idempotency?: IdempotencyRequest,
+  ): Promise<BlackoutWindow> {
     if (!isStateWide(caller)) throw new ForbiddenError('Only the IT cell declares blackout windows');
     const regions = [...new Set(input.regions.map((r) => r.trim()).filter(Boolean))];
     const v = [];
@@ -55,56 +63,66 @@ export class BlackoutService {
       v.push({ field: 'reason', rule: 'REQUIRED', message: 'Give the reason (e.g. the election notified)' });
     if (v.length) throw new BadInputError('The blackout window has problems to fix', v);
 
-    return asPlatform(this.ds, async (em) => {
-      const window = em.create(BlackoutWindow, {
-        id: randomUUID(),
-        regions,
-        startsAt: input.startsAt,
-        endsAt: input.endsAt,
-        reason: input.reason.trim(),
-        declaredBy: caller.subject,
-        endedAt: null,
-        releasedAt: null,
-      });
-      await em.insert(BlackoutWindow, window);
-      await this.events.publish(em, {
-        schema: BlackoutDeclaredSchema,
-        message: {
-          blackoutId: window.id,
-          regions,
-          startsAt: timestampFromDate(window.startsAt),
-          endsAt: timestampFromDate(window.endsAt),
-          reason: window.reason,
-          heldKinds: HELD_KINDS.map((k) => ContentKind[k as keyof typeof ContentKind]),
-          actor: actorOf(caller),
+    return asPlatform(this.ds, (em) =>
+      idempotent(em, {
+        operation: 'declareBlackout',
+        caller,
+        idempotency,
+        now,
+        create: async () => {
+          const window = em.create(BlackoutWindow, {
+            id: randomUUID(),
+            regions,
+            startsAt: input.startsAt,
+            endsAt: input.endsAt,
+            reason: input.reason.trim(),
+            declaredBy: caller.subject,
+            endedAt: null,
+            releasedAt: null,
+          });
+          await em.insert(BlackoutWindow, window);
+          await this.events.publish(em, {
+            schema: BlackoutDeclaredSchema,
+            message: {
+              blackoutId: window.id,
+              regions,
+              startsAt: timestampFromDate(window.startsAt),
+              endsAt: timestampFromDate(window.endsAt),
+              reason: window.reason,
+              heldKinds: HELD_KINDS.map((k) => ContentKind[k as keyof typeof ContentKind]),
+              actor: actorOf(caller),
+            },
+          });
+          // Hold what is scheduled inside the window now, so departments see it at once.
+          const scheduled = await em
+            .createQueryBuilder(Publication, 'p')
+            .where(`p.state = 'SCHEDULED' AND p.scheduled_at >= :from AND p.scheduled_at < :to`, {
+              from: window.startsAt,
+              to: window.endsAt,
+            })
+            .setLock('pessimistic_write')
+            .getMany();
+          const regionsOf = new Map<string, string[]>();
+          for (const p of scheduled) {
+            const content = await em.findOneBy(ApprovedContent, { contentId: p.contentId });
+            if (!content) continue;
+            if (!regionsOf.has(p.departmentId)) {
+              const rows = await em.find(DepartmentRegion, { where: { departmentId: p.departmentId } });
+              regionsOf.set(
+                p.departmentId,
+                rows.map((r) => r.region),
+              );
+            }
+            if (holds(window, content, regionsOf.get(p.departmentId) ?? [])) {
+              await this.publications.hold(em, p, 'BLACKOUT', blackoutDetail(window), window.id, now);
+            }
+          }
+          return window;
         },
-      });
-      // Hold what is scheduled inside the window now, so departments see it at once.
-      const scheduled = await em
-        .createQueryBuilder(Publication, 'p')
-        .where(`p.state = 'SCHEDULED' AND p.scheduled_at >= :from AND p.scheduled_at < :to`, {
-          from: window.startsAt,
-          to: window.endsAt,
-        })
-        .setLock('pessimistic_write')
-        .getMany();
-      const regionsOf = new Map<string, string[]>();
-      for (const p of scheduled) {
-        const content = await em.findOneBy(ApprovedContent, { contentId: p.contentId });
-        if (!content) continue;
-        if (!regionsOf.has(p.departmentId)) {
-          const rows = await em.find(DepartmentRegion, { where: { departmentId: p.departmentId } });
-          regionsOf.set(
-            p.departmentId,
-            rows.map((r) => r.region),
-          );
-        }
-        if (holds(window, content, regionsOf.get(p.departmentId) ?? [])) {
-          await this.publications.hold(em, p, 'BLACKOUT', blackoutDetail(window), window.id, now);
-        }
-      }
-      return window;
-    });
+        idOf: (window) => window.id,
+        replay: (id) => em.findOneBy(BlackoutWindow, { id }),
+      }),
+    );
   }
 
   /** Ends a window early; its held posts are released by the dispatcher's next round. */
