@@ -164,6 +164,29 @@ describe('approval workflow through the gateway', () => {
     ]);
   });
 
+  it('read-your-writes: a decision right after the submission and a schedule right after the approval each succeed on the first call', async () => {
+    // No waiting in between: approval and the scheduler each wait (bounded) for the event they need.
+    const id = await createAndSubmit(tokens.editor, 'ACHIEVEMENT', 'प्रदेश में 3 लाख नए किसान क्रेडिट कार्ड जारी');
+    const decided = await decide(tokens.approver, id, 'APPROVE');
+    expect(decided.errors).toBeUndefined();
+    expect(decided.data?.decide.state).toBe('APPROVED');
+
+    const scheduled = await gql<{ schedule: { state: string }[] }>(
+      stack.gatewayUrl,
+      'mutation($c: ID!) { schedule(input: { contentId: $c, nextFreeSlot: true }) { state } }',
+      { c: id },
+      tokens.editor,
+    );
+    expect(scheduled.errors).toBeUndefined();
+    expect(scheduled.data?.schedule.map((p) => p.state)).toEqual(['SCHEDULED']);
+    // And the status a department reads follows: APPROVED, then SCHEDULED (or further).
+    await eventually(
+      async () =>
+        expect(['SCHEDULED', 'PUBLISHING', 'PUBLISHED', 'FAILED']).toContain((await statusOf(id))?.status),
+      30_000,
+    );
+  });
+
   it('a rejection needs a reason and is final', async () => {
     const id = await createAndSubmit(tokens.editor, 'SCHEME', 'मुख्यमंत्री कृषक उन्नति योजना के आवेदन शुरू');
     await pendingFor(id);

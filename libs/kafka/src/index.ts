@@ -8,5 +8,6 @@ export * from './metrics';
 export * from './migration';
 export * from './module';
 export * from './outbox';
+export * from './prerequisite';
 export * from './relay';
 export * from './transport';

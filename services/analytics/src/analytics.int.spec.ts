@@ -120,6 +120,7 @@ describe('analytics against the real database', () => {
     c2: randomUUID(), // scheme with a link, approved after 18 hours
     c3: randomUUID(), // order, rejected after 2 hours
     c4: randomUUID(), // achievement, changes requested, resubmitted, approved 45 minutes later
+    c5: randomUUID(), // order approved at once; intake's clock ran 1 s ahead of approval's
     b1: randomUUID(), // department B's achievement
     k1: randomUUID(), // department C's order: no achievement at all
   };
@@ -128,6 +129,7 @@ describe('analytics against the real database', () => {
     [content.c2]: { dept: A, kind: 'SCHEME', link: true },
     [content.c3]: { dept: A, kind: 'ORDER', link: false },
     [content.c4]: { dept: A, kind: 'ACHIEVEMENT', link: false },
+    [content.c5]: { dept: A, kind: 'ORDER', link: false },
     [content.b1]: { dept: B, kind: 'ACHIEVEMENT', link: false },
     [content.k1]: { dept: C, kind: 'ORDER', link: false },
   };
@@ -248,6 +250,14 @@ describe('analytics against the real database', () => {
       content: content.c4,
       submitted: '2026-03-10T09:00:00Z',
       decided: '2026-03-10T09:45:00Z',
+      approved: true,
+    },
+    {
+      // The submission's time (intake's clock) is after the decision's (approval's clock): a
+      // turnaround of 0, never negative, and still paired with its own submission.
+      content: content.c5,
+      submitted: '2026-03-12T06:00:01Z',
+      decided: '2026-03-12T06:00:00Z',
       approved: true,
     },
   ];
@@ -525,7 +535,7 @@ describe('analytics against the real database', () => {
     const achievementDays = new Set(
       inPeriod.filter((p) => p.kind === 'ACHIEVEMENT').map((p) => istDay(T(p.at))),
     );
-    const turnarounds = decided.map((d) => minutes(d.submitted, d.decided));
+    const turnarounds = decided.map((d) => Math.max(0, minutes(d.submitted, d.decided)));
     const sum = (f: (e: NonNullable<Pub['engagement']>) => number) =>
       inPeriod.reduce((a, p) => a + (p.engagement ? f(p.engagement) : 0), 0);
     const totals = {

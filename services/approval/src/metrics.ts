@@ -14,3 +14,12 @@ export const approvalTurnaround = createDurationHistogram<{ outcome: string; pri
   'Time from submission to the final approval decision',
   TURNAROUND_BUCKETS_SECONDS,
 );
+
+/**
+ * Seconds from an approval's opening to its final decision, never negative: both times are this
+ * service's clock, and a decision taken (its time read) while the submission was still being
+ * opened in another transaction counts as immediate, not as before the submission.
+ */
+export function turnaroundSeconds(openedAt: Date, decidedAt: Date): number {
+  return Math.max(0, (decidedAt.getTime() - openedAt.getTime()) / 1000);
+}

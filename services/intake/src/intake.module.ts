@@ -12,6 +12,7 @@ import { CompliancePolicyResolver, DepartmentMinistersResolver } from './complia
 import { ContentListing } from './content/content.listing';
 import { ContentResolver } from './content/content.resolver';
 import { ContentService } from './content/content.service';
+import { StatusReconciler } from './content/status-reconciler';
 import { DailyAchievementGauge } from './daily/daily-achievement';
 import { intakeDataSourceOptions } from './data-source';
 import { DepartmentResolver, ViewerResolver } from './department/department.resolver';
@@ -68,6 +69,7 @@ export class IntakeModule {
         DepartmentMinistersResolver,
         ViewerResolver,
         ContentService,
+        StatusReconciler,
         ContentListing,
         ContentResolver,
         CompliancePolicyResolver,

@@ -135,6 +135,60 @@ describe('scheduler against the real database', () => {
     expect(await outboxTypesFor(xA.id)).toContain('PublicationScheduled');
   });
 
+  it('read-your-writes: a schedule that arrives before ContentApproved waits for it and succeeds on the first call', async () => {
+    const contentId = randomUUID();
+    const igAccount = `ig-${run}`; // an account of its own, so its slot takes nobody else's
+    await asPlatform(ds, (em) =>
+      em.insert(Account, {
+        id: igAccount,
+        departmentId,
+        platform: 'INSTAGRAM',
+        handle: 'mp_agri',
+        status: 'ACTIVE',
+        minGapMinutes: 30,
+        dailyCap: 10,
+      }),
+    );
+    const started = Date.now();
+    const call = publications.schedule(editor, { contentId, nextFreeSlot: true });
+    // ContentApproved is consumed a moment later (what the handler stores, in its own transaction).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const snapshot = create(ContentSnapshotSchema, {
+      contentId,
+      departmentId,
+      version: 1,
+      targetAccountIds: [igAccount],
+    });
+    await asPlatform(ds, (em) =>
+      em.insert(ApprovedContent, {
+        contentId,
+        departmentId,
+        version: 1,
+        kind: 'SCHEME',
+        priority: 'NORMAL',
+        desiredPublishAt: null,
+        targetAccountIds: [igAccount],
+        snapshot: Buffer.from(toBinary(ContentSnapshotSchema, snapshot)),
+        withdrawn: false,
+        approvedAt: new Date(),
+      }),
+    );
+    const scheduled = await call;
+    expect(scheduled.map((p) => [p.contentId, p.accountId, p.state])).toEqual([
+      [contentId, igAccount, 'SCHEDULED'],
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('still answers NOT_FOUND for content never approved, once the bounded wait is over', async () => {
+    const started = Date.now();
+    const err = await publications
+      .schedule(editor, { contentId: randomUUID(), nextFreeSlot: true })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'NOT_FOUND' });
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
+
   it('refuses a time that breaks the gap with CONFLICT naming the next free slot, and changes nothing', async () => {
     const at = new Date(Date.now() + 5 * 86_400_000);
     await publications.schedule(editor, { contentId: await approved('SCHEME'), at });

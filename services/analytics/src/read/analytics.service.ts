@@ -141,17 +141,23 @@ export class AnalyticsService {
             AND COALESCE(c.kind, p.kind) = 'ACHIEVEMENT'`,
         args,
       );
+      // Turnaround: a version's first final decision minus that version's submission (the latest
+      // one before the decision; a resubmission of the same version restarts it). The two times
+      // come from two services' clocks, so a decision stamped before its submission (intake's clock
+      // ahead) is still paired with it and counts as 0, never negative and never dropped.
       const [turnaround]: { median: number | null; p90: number | null }[] = await em.query(
         `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) AS median,
                 percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes) AS p90
-           FROM (SELECT extract(epoch FROM d.decided_at - s.submitted_at) / 60.0 AS minutes
+           FROM (SELECT greatest(0, extract(epoch FROM d.decided_at - s.submitted_at)) / 60.0 AS minutes
                    FROM (SELECT DISTINCT ON (content_id, version) content_id, version, decided_at
                            FROM decisions
                           WHERE department_id = $1 AND final AND decided_at >= $2 AND decided_at < $3
                           ORDER BY content_id, version, decided_at) d
                    CROSS JOIN LATERAL (
-                     SELECT max(submitted_at) AS submitted_at FROM content_submissions s
-                      WHERE s.content_id = d.content_id AND s.submitted_at <= d.decided_at) s
+                     SELECT COALESCE(max(submitted_at) FILTER (WHERE submitted_at <= d.decided_at),
+                                     min(submitted_at)) AS submitted_at
+                       FROM content_submissions s
+                      WHERE s.content_id = d.content_id AND s.version = d.version) s
                   WHERE s.submitted_at IS NOT NULL) t`,
         args,
       );

@@ -15,6 +15,7 @@ import {
   StageDecidedSchema,
 } from '@prasar/contracts';
 import { asPlatform } from '@prasar/persistence';
+import { renderMetrics } from '@prasar/telemetry';
 import { eventually } from '@prasar/testing';
 import { AGRI, HEALTH, approvalHarness, codeOf, person, type Harness } from '../__fixtures__/harness';
 
@@ -245,6 +246,54 @@ describe('deciding on an approval', () => {
     expect(await decisionsOf(twoStage.approval!.id)).toEqual([
       { decided_by: 'approver-a', decision: 'APPROVE', stage_index: 0 },
     ]);
+  });
+
+  it('read-your-writes: a decision that arrives before ContentSubmitted was consumed waits for it and succeeds on the first call', async () => {
+    const contentId = randomUUID();
+    const call = h.decisions.decide(approverA, contentId, 'APPROVE');
+    // intake's ContentSubmitted reaches approval a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await h.submit({ contentId });
+    expect(await call).toMatchObject({ contentId, state: 'APPROVED' });
+  });
+
+  it('answers a decision on an approval already decided with CONFLICT at once (nothing to wait for)', async () => {
+    const { contentId } = await h.submit();
+    await h.decisions.decide(approverA, contentId, 'APPROVE');
+    const started = Date.now();
+    expect(await codeOf(h.decisions.decide(approverB, contentId, 'APPROVE'))).toBe('CONFLICT');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('never decides before the approval opened: a decision read earlier than the opening counts as immediate, turnaround 0', async () => {
+    const turnaroundSum = async () => {
+      const metrics = await renderMetrics();
+      const sums = [
+        ...metrics.matchAll(
+          /prasar_approval_turnaround_seconds_sum\{[^}]*outcome="APPROVED"[^}]*\} ([-0-9.e+]+)/g,
+        ),
+      ];
+      return sums.reduce((total, m) => total + Number(m[1]), 0);
+    };
+    const opened = new Date();
+    const { contentId } = await h.submit({}, opened);
+    const before = await turnaroundSum();
+    // The request's time was read 1.1 s before the submission it decides on was opened (another
+    // transaction committed the opening while this request waited for a connection).
+    const approved = await h.decisions.decide(
+      approverA,
+      contentId,
+      'APPROVE',
+      null,
+      new Date(opened.getTime() - 1100),
+    );
+    expect(approved).toMatchObject({ state: 'APPROVED', closedAt: opened });
+    const [decision] = await h.sql<{ decided_at: Date }>(
+      `SELECT decided_at FROM approval_decisions WHERE approval_id = $1`,
+      [approved.id],
+    );
+    expect(decision?.decided_at).toEqual(opened);
+    expect(await turnaroundSum()).toBe(before);
   });
 
   it('counts distinct approvers: the same person approving twice is a CONFLICT', async () => {

@@ -19,10 +19,10 @@ import {
   StageDecidedSchema,
   type ActorSchema,
 } from '@prasar/contracts';
-import { EventPublisher } from '@prasar/kafka';
+import { awaitPrerequisite, EventPublisher } from '@prasar/kafka';
 import { asCaller } from '@prasar/persistence';
 import { isUuid } from '../ids';
-import { approvalTurnaround } from '../metrics';
+import { approvalTurnaround, turnaroundSeconds } from '../metrics';
 import { Approval, ApprovalDecision, ApprovalStage, type DecisionKind } from './approval.entity';
 import { MINUTE } from './approval.service';
 
@@ -70,8 +70,25 @@ export class DecisionService {
     }
     if (!isUuid(contentId)) throw new NotFoundError('Content', contentId);
 
+    // Read-your-writes: a decision right after the submission waits (bounded) for this service to
+    // have consumed ContentSubmitted and opened the approval, instead of refusing the caller. It
+    // waits only while there is nothing to decide yet: no approval of the content at all, or changes
+    // were requested (a resubmission opens the next); a decided one answers CONFLICT at once.
+    await awaitPrerequisite(() =>
+      asCaller(this.ds, caller, async (em) => {
+        const latest = await em.findOne(Approval, {
+          where: { contentId },
+          order: { openedAt: 'DESC' },
+          select: { id: true, state: true },
+        });
+        return latest && latest.state !== 'CHANGES_REQUESTED' ? latest : null;
+      }),
+    );
     const result = await asCaller(this.ds, caller, async (em) => {
       const approval = await this.lockPending(em, caller, contentId);
+      // The decision is taken once the approval is locked: never before it was opened (the
+      // request's time may precede the commit of the submission it decides on).
+      const at = now.getTime() < approval.openedAt.getTime() ? approval.openedAt : now;
       const stages = await em.find(ApprovalStage, {
         where: { approvalId: approval.id },
         order: { index: 'ASC' },
@@ -97,14 +114,14 @@ export class DecisionService {
         decidedByRoles: caller.roles,
         decision,
         comment: text,
-        decidedAt: now,
+        decidedAt: at,
       });
       if (decision === 'APPROVE') approvers.add(caller.subject);
 
       const passed = decision === 'APPROVE' && approvers.size >= stage.requiredApprovals;
       const next = passed ? stages[stage.index + 1] : undefined;
-      const nextDueAt = next ? new Date(now.getTime() + next.slaMinutes * MINUTE) : undefined;
-      await this.applyOutcome(em, approval, stage, decision, passed, next, nextDueAt, now);
+      const nextDueAt = next ? new Date(at.getTime() + next.slaMinutes * MINUTE) : undefined;
+      await this.applyOutcome(em, approval, stage, decision, passed, next, nextDueAt, at);
 
       await this.events.publish(em, {
         schema: StageDecidedSchema,
@@ -123,14 +140,14 @@ export class DecisionService {
           stagePassed: passed,
           nextStageIndex: next?.index,
           nextStageDueAt: nextDueAt ? timestampFromDate(nextDueAt) : undefined,
-          decidedAt: timestampFromDate(now),
+          decidedAt: timestampFromDate(at),
         },
       });
-      await this.publishOutcome(em, approval, stage, decision, text, caller, now);
+      await this.publishOutcome(em, approval, stage, decision, text, caller, at);
       return approval;
     });
     if (result.state !== 'PENDING') {
-      approvalTurnaround.record((now.getTime() - result.openedAt.getTime()) / 1000, {
+      approvalTurnaround.record(turnaroundSeconds(result.openedAt, result.closedAt ?? now), {
         outcome: result.state,
         priority: result.priority,
       });

@@ -23,7 +23,7 @@ import {
   ContentWithdrawnSchema,
 } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
-import { asCaller, idempotent, type IdempotencyRequest } from '@prasar/persistence';
+import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuditTrail } from '../audit/audit.service';
 import type { AuditEntry } from '../audit/audit-entry.entity';
@@ -40,6 +40,13 @@ import { structuralViolations } from './content.validation';
 import { isUuid } from './ids';
 import { statusAfter, type LifecycleOperation } from './lifecycle';
 import { actorOf, snapshotOf, statusOf, type ActorInit } from './snapshot';
+import {
+  advancePublication,
+  stepsToward,
+  type DerivedStep,
+  type PublicationFact,
+  type PublicationProgressState,
+} from './status';
 
 export { isUuid } from './ids';
 
@@ -69,9 +76,21 @@ export interface ApprovalOutcome {
 /** What an event did: applied, or ignored (unknown content, or not its current version). */
 export type EventEffect = 'applied' | 'ignored';
 
-/** A publication's state as intake follows it, to settle the content's status. */
-export type PublicationProgressState =
-  'SCHEDULED' | 'HELD' | 'PUBLISHING' | 'PUBLISHED' | 'FAILED' | 'CANCELLED';
+export type { PublicationProgressState } from './status';
+
+/**
+ * Who takes the steps the publications call for: the service whose events they are (fixed, so the
+ * audit trail is the same whichever event happened to complete a step).
+ */
+export const SCHEDULER_ACTOR: ActorInit = { subject: 'service:scheduler', name: 'Scheduler', roles: [] };
+export const PUBLISHER_ACTOR: ActorInit = { subject: 'service:publisher', name: 'Publisher', roles: [] };
+const STEP_ACTOR: Partial<Record<LifecycleOperation, ActorInit>> = {
+  SCHEDULE: SCHEDULER_ACTOR,
+  START_PUBLISHING: SCHEDULER_ACTOR,
+  SETTLE_PUBLISHED: PUBLISHER_ACTOR,
+  SETTLE_PARTIALLY_PUBLISHED: PUBLISHER_ACTOR,
+  SETTLE_FAILED: PUBLISHER_ACTOR,
+};
 
 const AUDIT_ACTION: Record<LifecycleOperation, string> = {
   SUBMIT: 'SUBMITTED',
@@ -375,76 +394,106 @@ export class ContentService {
       new Date(),
       outcome.note || undefined,
     );
+    // Publications that arrived before the approval (three topics, no order between them) count now.
+    if (outcome.operation === 'APPROVE') await this.settleStatus(em, content);
     return 'applied';
   }
 
   /**
-   * The scheduler's and the publisher's progress on the current version: SCHEDULED when a first
-   * publication is scheduled, PUBLISHING when a first one is handed to the publisher, and, once
-   * every target has an outcome, PUBLISHED, PARTIALLY_PUBLISHED or FAILED.
+   * One publication's progress (the scheduler's and the publisher's events), in the event's
+   * transaction. The publication's state only moves forward (`advancePublication`: a late, older
+   * state never overwrites a newer one), then the content's status is derived again from its
+   * approval and all of its publications (`settleStatus`). `version` absent (held and cancelled
+   * events carry none): the current one, since an approved content is never edited again.
    */
   async applyPublicationProgress(
     em: EntityManager,
     progress: {
       contentId: string;
-      version: number;
+      version?: number;
       publicationId: string;
       accountId: string;
       state: PublicationProgressState;
-      actor: ActorInit;
-      note?: string;
     },
   ): Promise<EventEffect> {
     const content = await this.lock(em, progress.contentId);
-    if (!content || content.version !== progress.version) return 'ignored';
-    await em.query(
-      `INSERT INTO publication_progress (publication_id, content_id, department_id, version, account_id, state, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
-       ON CONFLICT (publication_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
-      [
-        progress.publicationId,
-        content.id,
-        content.departmentId,
-        progress.version,
-        progress.accountId,
-        progress.state,
-      ],
+    if (!content || content.version !== (progress.version ?? content.version)) return 'ignored';
+    const [known]: { state: PublicationProgressState; version: number }[] = await em.query(
+      `SELECT state, version FROM publication_progress WHERE publication_id = $1`,
+      [progress.publicationId],
     );
-    const now = new Date();
-    if (progress.state === 'SCHEDULED' && content.status === 'APPROVED') {
-      await this.transition(em, content, 'SCHEDULE', progress.actor, now, progress.note);
-    } else if (progress.state === 'PUBLISHING' && content.status === 'SCHEDULED') {
-      await this.transition(em, content, 'START_PUBLISHING', progress.actor, now, progress.note);
-    } else if (
-      ['PUBLISHED', 'FAILED', 'CANCELLED'].includes(progress.state) &&
-      content.status === 'PUBLISHING'
-    ) {
-      const rows: { state: string; n: number }[] = await em.query(
-        `SELECT state, count(*)::int AS n FROM publication_progress WHERE content_id = $1 AND version = $2 GROUP BY state`,
-        [content.id, content.version],
+    if (known && known.version !== content.version) return 'ignored';
+    const state = advancePublication(known?.state, progress.state);
+    if (!known)
+      await em.query(
+        `INSERT INTO publication_progress (publication_id, content_id, department_id, version, account_id, state, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now())`,
+        [
+          progress.publicationId,
+          content.id,
+          content.departmentId,
+          content.version,
+          progress.accountId,
+          state,
+        ],
       );
-      const count = (state: string) => rows.find((r) => r.state === state)?.n ?? 0;
-      const open = count('SCHEDULED') + count('HELD') + count('PUBLISHING');
-      const published = count('PUBLISHED');
-      const failed = count('FAILED');
-      if (open === 0 && published + failed > 0) {
-        const operation =
-          failed === 0
-            ? 'SETTLE_PUBLISHED'
-            : published === 0
-              ? 'SETTLE_FAILED'
-              : 'SETTLE_PARTIALLY_PUBLISHED';
-        await this.transition(
-          em,
-          content,
-          operation,
-          progress.actor,
-          now,
-          `${published} published, ${failed} failed`,
-        );
-      }
-    }
+    else if (state !== known.state)
+      await em.query(
+        `UPDATE publication_progress SET state = $2, updated_at = now() WHERE publication_id = $1`,
+        [progress.publicationId, state],
+      );
+    await this.settleStatus(em, content);
     return 'applied';
+  }
+
+  /**
+   * Derives the content's status from its approval and every publication of its current version
+   * (`stepsToward`), and takes each lifecycle step to it, with its audit entry and event, in the
+   * caller's transaction (which holds the row lock). Returns the steps taken (none: it was right).
+   */
+  async settleStatus(em: EntityManager, content: Content, at = new Date()): Promise<DerivedStep[]> {
+    const publications: PublicationFact[] = await em.query(
+      `SELECT account_id AS "accountId", state FROM publication_progress WHERE content_id = $1 AND version = $2`,
+      [content.id, content.version],
+    );
+    const steps = stepsToward(content.status, content.targetAccountIds, publications);
+    for (const step of steps)
+      await this.transition(
+        em,
+        content,
+        step.operation,
+        STEP_ACTOR[step.operation] ?? SCHEDULER_ACTOR,
+        at,
+        step.note,
+      );
+    return steps;
+  }
+
+  /**
+   * Every approved content whose status is behind its publications (stuck before this derivation
+   * existed, or by any other means) is brought to the status they call for, each step on the audit
+   * trail. Runs as the platform, one content per transaction; returns what it repaired.
+   */
+  async reconcileStatuses(): Promise<{ contentId: string; from: ContentStatus; to: ContentStatus }[]> {
+    const candidates: { id: string }[] = await asPlatform(this.ds, (em) =>
+      em.query(
+        `SELECT DISTINCT c.id FROM contents c
+           JOIN publication_progress p ON p.content_id = c.id AND p.version = c.version
+          WHERE c.status IN ('APPROVED', 'SCHEDULED', 'PUBLISHING')
+          ORDER BY c.id`,
+      ),
+    );
+    const repaired: { contentId: string; from: ContentStatus; to: ContentStatus }[] = [];
+    for (const { id } of candidates) {
+      await asPlatform(this.ds, async (em) => {
+        const content = await this.lock(em, id);
+        if (!content) return;
+        const from = content.status;
+        const steps = await this.settleStatus(em, content);
+        if (steps.length) repaired.push({ contentId: id, from, to: content.status });
+      });
+    }
+    return repaired;
   }
 
   /** ApprovalEscalated: an audit entry on the content under review, no status change. */

@@ -12,7 +12,7 @@ import {
 import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { AccountsService } from '../accounts/accounts.service';
 import { ContentService } from '../content/content.service';
-import { PUBLISHER_ACTOR, recordProgress } from './schedule-events.handler';
+import { recordProgress } from './schedule-events.handler';
 
 /**
  * The publisher's events intake keeps a read model of: which accounts exist (and their platform),
@@ -42,6 +42,6 @@ export class PublishEventsHandler {
   @EventPattern(eventTypeOf(PublicationPublishedSchema))
   async onPublished(@Payload() event: PublicationPublished, @Ctx() ctx: KafkaEventContext): Promise<void> {
     await this.accounts.published(ctx.manager, event);
-    await recordProgress(this.contents, ctx, event, event.contentVersion, 'PUBLISHED', PUBLISHER_ACTOR);
+    await recordProgress(this.contents, ctx, event, event.contentVersion, 'PUBLISHED');
   }
 }

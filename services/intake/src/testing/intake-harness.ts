@@ -152,6 +152,7 @@ export async function startIntake(name: string, options: HarnessOptions = {}): P
     const run = randomUUID().slice(0, 8);
     const topicOf: Record<string, string> = {
       [TOPICS.approval]: `test.intake.${run}.approval`,
+      [TOPICS.schedule]: `test.intake.${run}.schedule`,
       [TOPICS.publish]: `test.intake.${run}.publish`,
     };
     const kafka: Kafka = createKafka(

@@ -12,7 +12,7 @@ import {
   type Principal,
   type Role,
 } from '@prasar/auth';
-import { EventPublisher } from '@prasar/kafka';
+import { awaitPrerequisite, EventPublisher } from '@prasar/kafka';
 import { asCaller } from '@prasar/persistence';
 import { BlackoutWindow, DepartmentRegion } from '../blackout/blackout.entity';
 import { holds, isActive } from '../blackout/blackout.rules';
@@ -62,6 +62,14 @@ export class PublicationService {
         { field: 'at', rule: 'NOT_IN_PAST', message: 'A publication cannot be scheduled in the past' },
       ]);
     }
+    // Read-your-writes: a schedule right after the approval waits (bounded) for this service to
+    // have consumed ContentApproved, instead of refusing the caller; absent after that, NOT_FOUND.
+    if (isUuid(input.contentId))
+      await awaitPrerequisite(() =>
+        asCaller(this.ds, caller, (em) =>
+          em.findOne(ApprovedContent, { where: { contentId: input.contentId }, select: { contentId: true } }),
+        ),
+      );
     return asCaller(this.ds, caller, async (em) => {
       const content = isUuid(input.contentId)
         ? await em.findOne(ApprovedContent, {
