@@ -63,9 +63,9 @@ const buildKey = () =>
 /** Fetches the distribution once, unpacks it and runs `kc.sh build`; cached by version and options. */
 async function ensureBuilt(P, say) {
   if (fs.existsSync(P.marker) && fs.readFileSync(P.marker, 'utf8').trim() === buildKey()) return;
-  if (!commandExists('mvn') || !commandExists('unzip')) {
+  if (!commandExists('mvn') || !commandExists('jar')) {
     throw new InfraError(
-      `mvn and unzip are needed once to fetch Keycloak ${KEYCLOAK_VERSION} (apt-get install maven unzip), or set AUTH_ISSUER to another OpenID Connect provider`,
+      `mvn and a JDK's jar are needed once to fetch Keycloak ${KEYCLOAK_VERSION} (apt-get install maven openjdk-17-jdk-headless), or set AUTH_ISSUER to another OpenID Connect provider`,
     );
   }
   const started = Date.now();
@@ -87,8 +87,12 @@ async function ensureBuilt(P, say) {
   const partial = `${P.dist}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
   fs.mkdirSync(partial, { recursive: true });
-  await execChecked('unpacking Keycloak', 'unzip', ['-q', zip, '-d', partial]);
+  // The JDK's jar unpacks zips on any machine with Java (unzip may be missing); it keeps no modes.
+  await execChecked('unpacking Keycloak', 'jar', ['xf', zip], { cwd: partial });
   const inner = path.join(partial, `keycloak-${KEYCLOAK_VERSION}`);
+  for (const script of fs.readdirSync(path.join(inner, 'bin')).filter((f) => f.endsWith('.sh'))) {
+    fs.chmodSync(path.join(inner, 'bin', script), 0o755);
+  }
   await execChecked('building Keycloak (kc.sh build)', path.join(inner, 'bin', 'kc.sh'), [
     'build',
     ...BUILD_OPTIONS,
