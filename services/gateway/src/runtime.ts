@@ -18,6 +18,7 @@ import {
 } from '@graphql-hive/gateway-runtime';
 import * as httpTransport from '@graphql-mesh/transport-http';
 import { GraphQLError, type ASTVisitor, type ValidationContext } from 'graphql';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SubgraphAvailability } from './availability';
 import { INTERNAL_ERROR_MESSAGE, isOutage, maskGatewayError } from './errors';
@@ -180,15 +181,33 @@ function useServedOperationTypes(): GatewayPlugin {
 }
 
 /**
+ * Starts one subgraph call with no listener limit on the abort signals created as it starts. Hive's
+ * HTTP executor creates one dispose signal per subgraph, lazily, in its first call, and joins every
+ * call's signal to it: with more than ten calls to one subgraph in flight, Node's leak detector
+ * warned (MaxListenersExceededWarning) about what is ordinary concurrency, and the listeners go as
+ * their calls end. The executor creates that signal synchronously when called, so the limit is
+ * lifted just around the call's start, for the signals made there and nowhere else.
+ */
+function startWithoutListenerLimit<T>(start: () => T): T {
+  const previous = EventEmitter.defaultMaxListeners;
+  EventEmitter.defaultMaxListeners = 0;
+  try {
+    return start();
+  } finally {
+    EventEmitter.defaultMaxListeners = previous;
+  }
+}
+
+/**
  * Watches every subgraph call: an outage (refused, reset, timed out, 502-504) is reported to
  * `availability`, which logs it once; errors.ts answers it as UNAVAILABLE.
  */
-function useSubgraphAvailability(availability: SubgraphAvailability): GatewayPlugin {
+function useSubgraphCalls(availability: SubgraphAvailability): GatewayPlugin {
   return {
     onSubgraphExecute({ subgraphName, executor, setExecutor }) {
       setExecutor(async (request) => {
         try {
-          const result = await executor(request);
+          const result = await startWithoutListenerLimit(() => executor(request));
           const outage = 'errors' in result ? result.errors?.find(isOutage) : undefined;
           if (outage) availability.failed(subgraphName, outage.message);
           else availability.answered(subgraphName);
@@ -231,7 +250,7 @@ export function createEngine(options: EngineOptions): GraphQLEngine {
     plugins: () => [
       useServedOperationTypes(),
       useOperationLimits(options.limits),
-      useSubgraphAvailability(new SubgraphAvailability(options.log)),
+      useSubgraphCalls(new SubgraphAvailability(options.log)),
       ...(options.plugins ?? []),
     ],
     // Introspection stays on (the API is documented and public to departments); the GraphiQL and
