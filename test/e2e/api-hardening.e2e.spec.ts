@@ -75,7 +75,7 @@ describe('API hardening: request-level fuzzing through the gateway', () => {
   const deptCode = `fuzz-${run}`;
   const deptId = departmentIdOf(deptCode);
   const tokens: Partial<Record<Role | 'editor', string>> = {};
-  /** Every rule an answer broke, with the request that got it. */
+  /** Every rule an answer of the current test broke, with the request that got it. */
   const findings: string[] = [];
 
   beforeAll(async () => {
@@ -98,6 +98,11 @@ describe('API hardening: request-level fuzzing through the gateway', () => {
 
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  // Each test answers for its own requests.
+  beforeEach(() => {
+    findings.length = 0;
   });
 
   /** Holds one answer to the rules every answer must keep; breaks go to `findings`. */
