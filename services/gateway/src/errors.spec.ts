@@ -1,3 +1,4 @@
+import { MAX_REQUEST_BODY_BYTES } from '@prasar/config';
 import { GraphQLError } from 'graphql';
 import { documentedErrorCodes } from './contract';
 import {
@@ -144,6 +145,22 @@ describe('maskGatewayError', () => {
         extensions: { code: 'UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS },
       });
     }
+  });
+
+  it('answers a subgraph’s 413 as BAD_USER_INPUT naming the limit', () => {
+    const error = new GraphQLError('Unexpected response: request entity too large', {
+      path: ['departments'],
+      extensions: { code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'intake', response: { status: 413 } },
+    });
+    expect(json(maskGatewayError(error))).toEqual({
+      message: expect.stringContaining(String(MAX_REQUEST_BODY_BYTES)),
+      path: ['departments'],
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        violations: [expect.objectContaining({ field: 'body', rule: 'maxBodyBytes' })],
+        http: { status: 200 }, // the runtime's response status, never in the body
+      },
+    });
   });
 
   it('never answers a code outside the contract’s documented list, nor a service name', () => {

@@ -1,4 +1,5 @@
 // What a caller may see of an error. Every error of a response passes through maskGatewayError.
+import { MAX_REQUEST_BODY_BYTES } from '@prasar/config';
 import { GraphQLError } from 'graphql';
 
 /**
@@ -126,6 +127,20 @@ export function maskGatewayError(error: unknown, message = INTERNAL_ERROR_MESSAG
         http: { status: 200, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } },
       },
       UNAVAILABLE_MESSAGE,
+    );
+  }
+  if ((error.extensions?.response as { status?: unknown } | undefined)?.status === 413) {
+    // A subgraph's body parser refused what the gateway sent it (an entity fetch can outgrow the
+    // caller's request): the caller's request is too large to serve.
+    const tooLarge = `The request needs more than the limit of ${MAX_REQUEST_BODY_BYTES} bytes per service call; ask for fewer objects at once`;
+    return strip(
+      error,
+      {
+        code: 'BAD_USER_INPUT',
+        violations: [{ field: 'body', rule: 'maxBodyBytes', message: tooLarge }],
+        http: { status: 200 }, // not the runtime's 500 for a non-GraphQL cause; other fields may have data
+      },
+      tooLarge,
     );
   }
   const code = isDeliberate(error) ? publicCodeOf(error) : undefined;
