@@ -37,6 +37,13 @@ export function loadConfigOrExit<S extends z.ZodRawShape>(shape: S, env: NodeJS.
   }
 }
 
+/**
+ * The largest HTTP request body any Prasar process accepts, in bytes: the gateway refuses a larger
+ * one first (413, BAD_USER_INPUT, naming the limit), and every service's body parser has the same
+ * limit (@prasar/service), so a request the gateway passes on is never refused behind it.
+ */
+export const MAX_REQUEST_BODY_BYTES = 256 * 1024;
+
 /** Reusable variable types. */
 export const vars = {
   port: (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback),

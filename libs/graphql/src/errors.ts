@@ -43,11 +43,12 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (original instanceof GraphQLError && typeof code === 'string' && CALLER_CODES.has(code)) {
+      const violations = formatted.extensions?.violations;
       return {
         message: formatted.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code },
+        extensions: { code, ...(Array.isArray(violations) ? { violations } : {}) },
       };
     }
     logger.error({ err: original, path: formatted.path }, 'internal error while resolving');

@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './inputs';
 export * from './metrics';
 export * from './module';
 export * from './principal';

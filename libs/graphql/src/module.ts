@@ -6,6 +6,7 @@ import type { Request } from 'express';
 import { TokenVerifier, type VerifierOptions } from '@prasar/auth';
 import { createLogger } from '@prasar/telemetry';
 import { createErrorFormatter } from './errors';
+import { inputValidationPlugin } from './inputs';
 import { operationMetricsPlugin } from './metrics';
 import { authenticatedContext } from './principal';
 import { DateTimeScalar } from './scalars';
@@ -30,7 +31,7 @@ export function subgraphModule(options: SubgraphOptions): DynamicModule {
     includeStacktraceInErrorResponses: false,
     playground: false,
     // Federated tracing would leak resolver timings to callers; we trace with OpenTelemetry instead.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), operationMetricsPlugin()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), inputValidationPlugin(), operationMetricsPlugin()],
     introspection: true,
   });
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { MAX_REQUEST_BODY_BYTES } from '@prasar/config';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { connectEventTransport } from '@prasar/kafka';
 import { createLogger } from '@prasar/telemetry';
@@ -20,7 +22,12 @@ export interface ServiceDefinition {
 
 /** The one way a Prasar service starts: Nest with pino logs, the Kafka transport, graceful shutdown. */
 export async function startService(def: ServiceDefinition): Promise<INestApplication> {
-  const app = await NestFactory.create(def.module, { bufferLogs: true, rawBody: def.rawBody ?? false });
+  const app = await NestFactory.create<NestExpressApplication>(def.module, {
+    bufferLogs: true,
+    rawBody: def.rawBody ?? false,
+    bodyParser: false,
+  });
+  useRequestBodyLimit(app);
   app.useLogger(app.get(PinoNestLogger));
   // SIGTERM/SIGINT: close the app (consumers leave their groups, pollers stop, pools drain), then
   // exit normally, so exit hooks (a V8 CPU profile, for one) still run.
@@ -37,6 +44,15 @@ export async function startService(def: ServiceDefinition): Promise<INestApplica
   }
   await app.listen(def.port, def.host ?? process.env.HOST ?? '127.0.0.1');
   return app;
+}
+
+/**
+ * The platform's one body size limit (MAX_REQUEST_BODY_BYTES, the gateway's too) instead of Express's
+ * 100 kB default: a request the gateway accepted is never refused by the service behind it.
+ */
+export function useRequestBodyLimit(app: NestExpressApplication): void {
+  app.useBodyParser('json', { limit: MAX_REQUEST_BODY_BYTES });
+  app.useBodyParser('urlencoded', { limit: MAX_REQUEST_BODY_BYTES, extended: true });
 }
 
 /** startService for a main.ts: logs and exits non-zero if start-up fails. */

@@ -79,6 +79,37 @@ describe('createLogger', () => {
     expect(JSON.stringify(line)).not.toMatch(/hunter2|Bearer|sid=1|"at"|tok"/);
   });
 
+  it('redacts secrets inside strings: embedded JSON, GraphQL literals, Bearer values, key=value, URLs', () => {
+    const out = capture();
+    const log = createLogger(undefined, { destination: out.stream });
+    const body = JSON.stringify({
+      query: 'mutation($i: AccountInput!) { connectAccount(input: $i) { id } }',
+      variables: { i: { platform: 'X', accessToken: 'S3CRET-AT-1', refreshToken: 'S3CRET-RT-2' } },
+    });
+    log.error(
+      {
+        extensions: { request: { method: 'POST', body }, code: 'SUBREQUEST_HTTP_ERROR' },
+        twiceEncoded: JSON.stringify({ inner: body }),
+        query:
+          'mutation { connectAccount(input: { accessToken: "S3CRET-AT-3", password: "S3CRET-PW-4" }) { id } }',
+        detail: 'header was Authorization: Bearer eyJS3CRET.payload.sig and clientSecret=S3CRET-CS-5&x=1',
+        url: 'postgres://prasar:S3CRET-DB-6@127.0.0.1:5432/prasar',
+        counts: { maxTokens: 2000, tokenCount: 'visible' },
+      },
+      'request failed with password=S3CRET-PW-7',
+    );
+    const text = JSON.stringify(out.lines());
+    expect(text).not.toMatch(/S3CRET/);
+    const [line] = out.lines();
+    // What is not a secret stays readable.
+    expect(line).toMatchObject({ counts: { maxTokens: 2000, tokenCount: 'visible' } });
+    expect(line.url).toBe('postgres://prasar:[Redacted]@127.0.0.1:5432/prasar');
+    expect(JSON.parse((line.extensions as { request: { body: string } }).request.body)).toEqual({
+      query: 'mutation($i: AccountInput!) { connectAccount(input: $i) { id } }',
+      variables: { i: { platform: 'X', accessToken: '[Redacted]', refreshToken: '[Redacted]' } },
+    });
+  });
+
   it('honours the level', () => {
     const out = capture();
     const log = createLogger('quiet', { destination: out.stream, level: 'warn' });

@@ -25,6 +25,35 @@ export const REDACT_PATHS: readonly string[] = [
 
 export const REDACT_CENSOR = '[Redacted]';
 
+/** Names whose value is a secret wherever they appear: a JSON key, a GraphQL argument, key=value. */
+const SECRET_NAMES =
+  'access_?token|refresh_?token|id_?token|token|password|passwd|pwd|secret|client_?secret|app_?secret|' +
+  'api_?key|authorization|cookie|credentials?|private_?key';
+
+/**
+ * Secrets inside strings, which path redaction cannot see: a request body logged as one JSON string
+ * (`"{\"accessToken\":\"...\"}"`), a GraphQL document with a literal argument, an
+ * `Authorization: Bearer` value, `password=...`, a URL's user:password@. Applied to every serialized
+ * line, at any depth of escaping.
+ */
+const SECRETS_IN_TEXT: readonly [RegExp, string][] = [
+  // "accessToken":"v", \"accessToken\":\"v\", accessToken: \"v\" (GraphQL), at any escaping depth.
+  [
+    new RegExp(`((?:\\\\*")?\\b(?:${SECRET_NAMES})(?:\\\\*")?\\s*:\\s*)(\\\\*")((?:(?!\\2).)*)\\2`, 'gi'),
+    `$1$2${REDACT_CENSOR}$2`,
+  ],
+  [/\b([Bb]earer)\s+[A-Za-z0-9\-._~+/]+=*/g, `$1 ${REDACT_CENSOR}`],
+  [new RegExp(`\\b(${SECRET_NAMES})=[^\\s&"\\\\,;]+`, 'gi'), `$1=${REDACT_CENSOR}`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^:/\s"@\\]+:)[^@\s"/\\]+@/gi, `$1${REDACT_CENSOR}@`],
+];
+
+/** A serialized log line with every secret found inside its strings replaced by REDACT_CENSOR. */
+export function redactSecretsInText(line: string): string {
+  let out = line;
+  for (const [pattern, replacement] of SECRETS_IN_TEXT) out = out.replace(pattern, replacement);
+  return out;
+}
+
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** `LOG_LEVEL` when it names a pino level, else `info`. */
@@ -64,6 +93,7 @@ export function loggerOptions(settings: LoggerSettings = {}): LoggerOptions {
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceMixin,
     redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
+    hooks: { streamWrite: redactSecretsInText },
   };
 }
 

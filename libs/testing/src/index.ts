@@ -134,6 +134,10 @@ export interface RunningStack {
   stopService(name: string): Promise<void>;
   /** Starts a stopped service again and waits until it is healthy. */
   startService(name: string): Promise<void>;
+  /** Freezes a running service (SIGSTOP): it keeps its port and answers nothing, like a hung process. */
+  pauseService(name: string): void;
+  /** Lets a frozen service run on (SIGCONT). */
+  resumeService(name: string): void;
 }
 
 /**
@@ -153,6 +157,7 @@ export async function startStack(options: {
     new Promise<void>((resolve) => {
       if (c.exitCode !== null || c.signalCode !== null) return resolve();
       c.once('exit', () => resolve());
+      c.kill('SIGCONT'); // a paused service could not act on SIGTERM
       c.kill('SIGTERM');
       setTimeout(() => c.kill('SIGKILL'), 5000).unref();
     });
@@ -199,6 +204,12 @@ export async function startStack(options: {
       if (child && child.exitCode === null && child.signalCode === null)
         throw new Error(`${name} is running`);
       await start(serviceNamed(name));
+    },
+    pauseService: (name) => {
+      children.get(serviceNamed(name).name)?.kill('SIGSTOP');
+    },
+    resumeService: (name) => {
+      children.get(serviceNamed(name).name)?.kill('SIGCONT');
     },
   };
 }

@@ -31,7 +31,7 @@ import { RecordsController, RECORDS_VERIFIER } from './export/records.controller
 import { RecordsService } from './export/records.service';
 import { IngestService, type EventMeta } from './ingest/ingest.service';
 import { DEFAULT_PRICES, type PriceList } from './pricing';
-import { AnalyticsService } from './read/analytics.service';
+import { AnalyticsService, MAX_SCORECARD_MS } from './read/analytics.service';
 
 type Kind = keyof typeof ContentKind;
 type Plat = 'X' | 'FACEBOOK' | 'INSTAGRAM' | 'WHATSAPP';
@@ -595,6 +595,35 @@ describe('analytics against the real database', () => {
     expect(s.costCurrency).toBe('INR');
     const top = await analytics.topPosts(editorA, s, 2);
     expect(top).toEqual(want.top.slice(0, 2).map((id) => ({ __typename: 'Publication', id })));
+  });
+
+  it('never fails a scorecard on its arguments: empty or reversed periods are empty, long ones cover their last five years', async () => {
+    // The field sits under createDepartment's result too, where an error would hide the creation.
+    for (const [a, b] of [
+      [from, from],
+      [to, from],
+    ]) {
+      const s = await analytics.scorecard(editorA, A, a, b);
+      expect(s).toMatchObject({
+        from: a,
+        to: b,
+        published: 0,
+        achievementDaysTotal: 0,
+        slaBreaches: 0,
+        cost: 0,
+      });
+      expect(s.publishedByKind).toEqual([]);
+      expect(s.engagement.impressions).toBe(0);
+      expect(await analytics.topPosts(editorA, s, 5)).toEqual([]);
+    }
+    const longAgo = new Date('2001-01-01T00:00:00Z');
+    const long = await analytics.scorecard(editorA, A, longAgo, to);
+    expect(long.from).toEqual(new Date(to.getTime() - MAX_SCORECARD_MS));
+    expect(long).toEqual(await analytics.scorecard(editorA, A, long.from, to));
+    expect(long.published).toBeGreaterThanOrEqual(expectedScorecard().published);
+    const s = await analytics.scorecard(editorA, A, from, to);
+    expect(await analytics.topPosts(editorA, s, -3)).toEqual([]);
+    expect((await analytics.topPosts(editorA, s, 1000)).length).toBe(expectedScorecard().top.length);
   });
 
   it('shows a department only its own scorecard and metrics, and the overview only to the IT cell', async () => {

@@ -1,4 +1,4 @@
-import { authShape, loadConfigOrExit, vars, z } from '@prasar/config';
+import { authShape, loadConfigOrExit, MAX_REQUEST_BODY_BYTES, vars, z } from '@prasar/config';
 import { SUPERGRAPH_PATH } from './compose';
 import { subgraphs, type SubgraphName, type SubgraphUrlEnv } from './subgraphs';
 
@@ -21,7 +21,13 @@ export const gatewayShape = {
   GATEWAY_MAX_TOKENS: positiveInt(2000),
   GATEWAY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
   GATEWAY_MAX_COST: positiveInt(5000),
-  GATEWAY_MAX_BODY_BYTES: positiveInt(256 * 1024),
+  // At most the platform's limit (@prasar/config), which every service's body parser also has.
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_REQUEST_BODY_BYTES)
+    .default(MAX_REQUEST_BODY_BYTES),
   // 0 turns the per-call timeout off: it costs about a fifth of the throughput (README, Performance).
   GATEWAY_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 };

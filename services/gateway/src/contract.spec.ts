@@ -1,15 +1,23 @@
-// The supergraph against the shared public contract: every gap must be allow-listed, and every
+// The supergraph against the project's copy of the public contract: every gap must be allow-listed, and every
 // allow-list entry must still be a gap, so the list only shrinks.
 import { buildSchema } from 'graphql';
 import { existsSync } from 'node:fs';
-import { CONTRACT_PATH, currentContractGaps, findContractGaps, readAllowlist } from './contract';
+import { relative, resolve } from 'node:path';
+import {
+  CONTRACT_PATH,
+  currentContractGaps,
+  documentedErrorCodes,
+  findContractGaps,
+  readAllowlist,
+} from './contract';
 
 describe('the supergraph keeps the public contract', () => {
   const gaps = currentContractGaps();
   const allowed = readAllowlist().missing;
 
-  it('reads the contract from the shared design folder', () => {
+  it("reads the contract from the project's own copy, not from outside the repository", () => {
     expect(existsSync(CONTRACT_PATH)).toBe(true);
+    expect(relative(resolve(__dirname, '../../..'), CONTRACT_PATH)).toBe('docs/api-contract.graphql');
   });
 
   it('has no gap other than the allow-listed ones', () => {
@@ -86,5 +94,25 @@ describe('findContractGaps', () => {
     expect(findContractGaps(contract, api).filter((g) => g.key === 'type:State')).toEqual([
       { key: 'type:State', problem: 'is of kind object, contract says enum' },
     ]);
+  });
+});
+
+describe('documentedErrorCodes', () => {
+  it('reads the code list of the contract header', () => {
+    const codes = documentedErrorCodes();
+    expect(codes).toEqual(expect.arrayContaining(['BAD_USER_INPUT', 'UNAVAILABLE', 'INTERNAL_SERVER_ERROR']));
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('stops at the first definition and needs two spaces after a code', () => {
+    const sdl = [
+      '# Errors: one of',
+      '#   NOT_FOUND      no such object',
+      '# see NOT_A_CODE below',
+      '#   CONFLICT       the state does not allow it',
+      'scalar X',
+      '#   LATER          not in the header',
+    ].join('\n');
+    expect(documentedErrorCodes(sdl)).toEqual(['NOT_FOUND', 'CONFLICT']);
   });
 });

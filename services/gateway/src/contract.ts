@@ -1,4 +1,4 @@
-// The public contract (/work/shared/design/api-contract.graphql) against the composed supergraph: every
+// The public contract (docs/api-contract.graphql, the project's copy) against the composed supergraph: every
 // contract type, field, argument, enum value and input field must be in the supergraph's API schema with
 // the same type. Gaps not yet built are listed in contract-allowlist.json, which may only shrink.
 //   node scripts/run-ts.mjs services/gateway/src/contract.ts                     print the gaps
@@ -26,7 +26,8 @@ import {
 } from 'graphql';
 import { SUPERGRAPH_PATH } from './compose';
 
-export const CONTRACT_PATH = resolve(__dirname, '../../../../shared/design/api-contract.graphql');
+/** The project's copy of the public contract. */
+export const CONTRACT_PATH = resolve(__dirname, '../../../docs/api-contract.graphql');
 export const ALLOWLIST_PATH = resolve(__dirname, '../contract-allowlist.json');
 
 /** One way the supergraph falls short of the contract, keyed by schema coordinate (`type:X` for a whole type). */
@@ -151,7 +152,17 @@ export function findContractGaps(contract: GraphQLSchema, api: GraphQLSchema): C
   return gaps.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** The gaps of the committed supergraph against the shared contract. */
+/**
+ * The error codes the contract's header documents: the lines `#   CODE   what it means` of its
+ * "Errors:" paragraph. What the gateway may answer (errors.ts) must be exactly this list.
+ */
+export function documentedErrorCodes(contractSdl = readFileSync(CONTRACT_PATH, 'utf8')): string[] {
+  const header = contractSdl.slice(0, contractSdl.search(/^[^#\s]/m));
+  const errors = header.slice(header.indexOf('# Errors:'));
+  return [...errors.matchAll(/^# {2,}([A-Z][A-Z_]+) {2,}\S/gm)].map((m) => m[1]);
+}
+
+/** The gaps of the committed supergraph against the contract. */
 export function currentContractGaps(): ContractGap[] {
   const contract = buildSchema(readFileSync(CONTRACT_PATH, 'utf8'));
   const api = apiSchemaOfSupergraph(readFileSync(SUPERGRAPH_PATH, 'utf8'));

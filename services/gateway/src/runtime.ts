@@ -17,8 +17,11 @@ import {
   type UnifiedGraphHandler,
 } from '@graphql-hive/gateway-runtime';
 import * as httpTransport from '@graphql-mesh/transport-http';
+import { GraphQLError, type ASTVisitor, type ValidationContext } from 'graphql';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { INTERNAL_ERROR_MESSAGE, maskGatewayError } from './errors';
+import { SubgraphAvailability } from './availability';
+import { INTERNAL_ERROR_MESSAGE, isOutage, maskGatewayError } from './errors';
 import {
   limitError,
   limitViolations,
@@ -77,6 +80,43 @@ function rustPlanner(): UnifiedGraphHandler {
   return router.unifiedGraphHandler;
 }
 
+/**
+ * Attributes that carry what a caller sent (the runtime's error details hold the subgraph request's
+ * body as one JSON string, with its variables): never logged, whatever they contain.
+ */
+const REQUEST_DATA_KEYS: ReadonlySet<string> = new Set([
+  'request',
+  'response',
+  'body',
+  'variables',
+  'variableValues',
+  'params',
+  'query',
+]);
+
+/** A copy of a log line's attributes without request data (REQUEST_DATA_KEYS), at any depth. */
+export function withoutRequestData(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => withoutRequestData(item, depth + 1));
+  if (value instanceof Error) {
+    const { message, name } = value;
+    const extensions = (value as { extensions?: unknown }).extensions;
+    return {
+      name,
+      message,
+      stack: value.stack,
+      ...(extensions ? { extensions: withoutRequestData(extensions, depth + 1) } : {}),
+    };
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = REQUEST_DATA_KEYS.has(key)
+      ? '[request data not logged]'
+      : withoutRequestData(item, depth + 1);
+  }
+  return copy;
+}
+
 /** Hive's logger, writing through the service's log so every line has one format. */
 function runtimeLogger(log: GatewayLog, level: EngineLogLevel): Logger {
   // Every Hive Logger (children included) throws at construction when the LOG_LEVEL variable holds a
@@ -92,7 +132,8 @@ function runtimeLogger(log: GatewayLog, level: EngineLogLevel): Logger {
       {
         write(lvl, attributes, message) {
           const attrs = Array.isArray(attributes) ? { attributes } : (attributes ?? {});
-          log[lvl]({ component: 'hive-gateway', ...attrs }, message ?? undefined);
+          const safe = withoutRequestData(attrs) as Record<string, unknown>;
+          log[lvl]({ component: 'hive-gateway', ...safe }, message ?? undefined);
         },
       },
     ],
@@ -109,6 +150,73 @@ function useOperationLimits(limits: OperationLimits): GatewayPlugin {
       const measure = measureOperation(args.schema, args.document, args.operationName, args.variableValues);
       const violations = limitViolations(measure, limits);
       if (violations.length > 0) setResultAndStopExecution({ errors: [limitError(violations)] });
+    },
+  };
+}
+
+/**
+ * Refuses, at validation, an operation of a type the supergraph has no root for (a subscription):
+ * the planner would otherwise fail on it as an internal error.
+ */
+function servedOperationTypesRule(context: ValidationContext): ASTVisitor {
+  return {
+    OperationDefinition(node) {
+      if (context.getSchema().getRootType(node.operation)) return;
+      context.reportError(
+        new GraphQLError(
+          `This API does not serve ${node.operation} operations; it serves queries and mutations`,
+          { nodes: node, extensions: { code: 'BAD_REQUEST' } },
+        ),
+      );
+    },
+  };
+}
+
+function useServedOperationTypes(): GatewayPlugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(servedOperationTypesRule);
+    },
+  };
+}
+
+/**
+ * Starts one subgraph call with no listener limit on the abort signals created as it starts. Hive's
+ * HTTP executor creates one dispose signal per subgraph, lazily, in its first call, and joins every
+ * call's signal to it: with more than ten calls to one subgraph in flight, Node's leak detector
+ * warned (MaxListenersExceededWarning) about what is ordinary concurrency, and the listeners go as
+ * their calls end. The executor creates that signal synchronously when called, so the limit is
+ * lifted just around the call's start, for the signals made there and nowhere else.
+ */
+function startWithoutListenerLimit<T>(start: () => T): T {
+  const previous = EventEmitter.defaultMaxListeners;
+  EventEmitter.defaultMaxListeners = 0;
+  try {
+    return start();
+  } finally {
+    EventEmitter.defaultMaxListeners = previous;
+  }
+}
+
+/**
+ * Watches every subgraph call: an outage (refused, reset, timed out, 502-504) is reported to
+ * `availability`, which logs it once; errors.ts answers it as UNAVAILABLE.
+ */
+function useSubgraphCalls(availability: SubgraphAvailability): GatewayPlugin {
+  return {
+    onSubgraphExecute({ subgraphName, executor, setExecutor }) {
+      setExecutor(async (request) => {
+        try {
+          const result = await startWithoutListenerLimit(() => executor(request));
+          const outage = 'errors' in result ? result.errors?.find(isOutage) : undefined;
+          if (outage) availability.failed(subgraphName, outage.message);
+          else availability.answered(subgraphName);
+          return result;
+        } catch (err) {
+          if (isOutage(err)) availability.failed(subgraphName, (err as Error).message);
+          throw err;
+        }
+      });
     },
   };
 }
@@ -139,7 +247,12 @@ export function createEngine(options: EngineOptions): GraphQLEngine {
     },
     ...(options.upstreamTimeoutMs > 0 ? { upstreamTimeout: options.upstreamTimeoutMs } : {}),
     maskedErrors: { maskError: maskGatewayError, errorMessage: INTERNAL_ERROR_MESSAGE, isDev: false },
-    plugins: () => [useOperationLimits(options.limits), ...(options.plugins ?? [])],
+    plugins: () => [
+      useServedOperationTypes(),
+      useOperationLimits(options.limits),
+      useSubgraphCalls(new SubgraphAvailability(options.log)),
+      ...(options.plugins ?? []),
+    ],
     // Introspection stays on (the API is documented and public to departments); the GraphiQL and
     // landing pages are off: they load scripts from a CDN and every request needs a token anyway.
     graphiql: false,

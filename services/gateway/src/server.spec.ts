@@ -1,6 +1,7 @@
 // The HTTP layer in process (JavaScript planner; no subgraph is needed, none is reached).
-import { loadConfig } from '@prasar/config';
-import { exportJWK, generateKeyPair } from 'jose';
+import { signDevToken } from '@prasar/auth';
+import { loadConfig, MAX_REQUEST_BODY_BYTES } from '@prasar/config';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,14 +11,14 @@ import { createGatewayServer, shutdownGatewayServer } from './server';
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-async function jwksFile(): Promise<string> {
-  const { publicKey } = await generateKeyPair('ES256');
+async function jwksFile(): Promise<{ file: string; privateJwk: JWK }> {
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   const file = join(mkdtempSync(join(tmpdir(), 'gateway-jwks-')), 'jwks.json');
   writeFileSync(
     file,
     JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }] }),
   );
-  return file;
+  return { file, privateJwk: { ...(await exportJWK(privateKey)), kid: 'k', alg: 'ES256' } };
 }
 
 describe('gateway configuration', () => {
@@ -30,7 +31,7 @@ describe('gateway configuration', () => {
       GATEWAY_MAX_TOKENS: 2000,
       GATEWAY_MAX_ALIASES: 30,
       GATEWAY_MAX_COST: 5000,
-      GATEWAY_MAX_BODY_BYTES: 262144,
+      GATEWAY_MAX_BODY_BYTES: MAX_REQUEST_BODY_BYTES,
     });
     expect(subgraphUrlOverrides(config)).toEqual({});
   });
@@ -47,16 +48,27 @@ describe('gateway configuration', () => {
     });
     expect(() => loadConfig(gatewayShape, { ...env, INTAKE_URL: 'not a url' })).toThrow(/INTAKE_URL/);
   });
+
+  it('never lets the body limit exceed the one the services have', () => {
+    const env = { AUTH_JWKS_FILE: '/x', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' };
+    const over = String(MAX_REQUEST_BODY_BYTES + 1);
+    expect(() => loadConfig(gatewayShape, { ...env, GATEWAY_MAX_BODY_BYTES: over })).toThrow(
+      /GATEWAY_MAX_BODY_BYTES/,
+    );
+  });
 });
 
 describe('createGatewayServer', () => {
   let server: Server;
   let base: string;
   const middlewareSaw: string[] = [];
+  let token: string;
 
   beforeAll(async () => {
+    const keys = await jwksFile();
+    token = await signDevToken(keys.privateJwk, { subject: 'u1', roles: ['VIEWER'] }, 'iss', 'aud');
     const config = loadConfig(gatewayShape, {
-      AUTH_JWKS_FILE: await jwksFile(),
+      AUTH_JWKS_FILE: keys.file,
       AUTH_ISSUER: 'iss',
       AUTH_AUDIENCE: 'aud',
       GATEWAY_QUERY_PLANNER: 'js',
@@ -130,6 +142,73 @@ describe('createGatewayServer', () => {
     expect(get.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
     expect(get.headers.get('www-authenticate')).toBe('Bearer');
     expect((await get.json()).errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('refuses a POST body that is not application/json with 415, saying what is accepted', async () => {
+    for (const contentType of ['text/plain', 'application/graphql', 'application/x-www-form-urlencoded']) {
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
+        body: '{ __typename }',
+      });
+      expect(response.status).toBe(415);
+      expect(response.headers.get('accept')).toBe('application/json');
+      const body = (await response.json()) as { errors: { message: string; extensions: object }[] };
+      expect(body.errors).toEqual([
+        { message: expect.stringMatching(/must be application\/json/), extensions: { code: 'BAD_REQUEST' } },
+      ]);
+    }
+    const json = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await json.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses GET variables or extensions that are not a JSON object as BAD_REQUEST', async () => {
+    const query = encodeURIComponent('query($id: ID!) { __typename }');
+    for (const params of ['variables=notjson', 'variables=%7B', 'variables=%5B1%5D', 'extensions=x']) {
+      const response = await fetch(`${base}/graphql?query=${query}&${params}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: { extensions: object }[] };
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/"(variables|extensions)" parameter/),
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      ]);
+    }
+  });
+
+  it('answers a URL too long for the server with 431 and a JSON body saying to POST instead', async () => {
+    const response = await fetch(`${base}/graphql?query=${'x'.repeat(70_000)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      errors: [{ message: expect.stringMatching(/POST body/), extensions: { code: 'BAD_REQUEST' } }],
+    });
+  });
+
+  it('refuses a subscription (the supergraph serves none) as BAD_REQUEST before planning', async () => {
+    for (const query of ['subscription { x }', 'subscription S { __typename }']) {
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { errors: { message: string; extensions: object }[] };
+      expect(body.errors).toEqual([
+        expect.objectContaining({
+          message: 'This API does not serve subscription operations; it serves queries and mutations',
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      ]);
+    }
   });
 
   it('stops listening on shutdown', async () => {

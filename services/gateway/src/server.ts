@@ -3,6 +3,7 @@ import { AuthenticationError, TokenVerifier, verifierOptionsFrom } from '@prasar
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { subgraphUrlOverrides, type GatewayConfig } from './config';
 import { createEngine, type EngineLogLevel, type GatewayLog, type GraphQLEngine } from './runtime';
 
@@ -67,6 +68,54 @@ function sendGraphQLError(
   );
 }
 
+/** The one media type a POST body may have. */
+export const ACCEPTED_CONTENT_TYPE = 'application/json';
+
+/** Why a GET request's URL parameters cannot run, or undefined when they can. */
+function malformedGetParameters(url: string | undefined): string | undefined {
+  const params = new URL(url ?? '/', 'http://gateway').searchParams;
+  for (const name of ['variables', 'extensions']) {
+    const raw = params.get(name);
+    if (raw === null || raw === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return `The "${name}" parameter is not JSON; it must be a URL-encoded JSON object`;
+    }
+    if (value !== null && (typeof value !== 'object' || Array.isArray(value)))
+      return `The "${name}" parameter must be a JSON object`;
+  }
+  return undefined;
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0].trim().toLowerCase();
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before a request exists (a URL or headers over its size
+ * limit, a malformed request line) in GraphQL's error shape, instead of a bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const message = tooLarge
+    ? 'The request URL and headers are larger than the server accepts; send the operation in a POST ' +
+      `body (${ACCEPTED_CONTENT_TYPE}) instead of the URL`
+    : 'The HTTP request is malformed';
+  const payload = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`,
+  );
+}
+
 /**
  * Builds the gateway: loads the supergraph, starts the runtime and waits until it is ready, and returns
  * the HTTP server, not yet listening. Close it with shutdownGatewayServer.
@@ -120,6 +169,24 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       });
     }
 
+    if (req.method === 'POST' && mediaTypeOf(req.headers['content-type']) !== ACCEPTED_CONTENT_TYPE) {
+      const message =
+        `POST bodies must be ${ACCEPTED_CONTENT_TYPE} ({"query", "variables", "operationName"}); ` +
+        'GET takes query, variables and operationName as URL parameters';
+      return sendGraphQLError(
+        req,
+        res,
+        415,
+        message,
+        { code: 'BAD_REQUEST' },
+        { accept: ACCEPTED_CONTENT_TYPE },
+      );
+    }
+    if (req.method === 'GET') {
+      const problem = malformedGetParameters(req.url);
+      if (problem) return sendGraphQLError(req, res, 400, problem, { code: 'BAD_REQUEST' });
+    }
+
     try {
       await verifier.verifyAuthorization(req.headers.authorization);
     } catch (err) {
@@ -165,6 +232,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     };
     next();
   });
+  server.on('clientError', answerClientError);
   states.set(server, state);
   return server;
 }

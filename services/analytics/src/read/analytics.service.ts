@@ -95,6 +95,9 @@ export function totalsOf(r: Partial<TotalsRow> | undefined): EngagementTotals {
   return { ...t, engagementRate: t.impressions > 0 ? engaged / t.impressions : 0 };
 }
 
+/** The longest period one scorecard covers: five years. */
+export const MAX_SCORECARD_MS = 5 * 366 * 86_400_000;
+
 /** Scorecards, the state overview and engagement metrics, read under the caller's tenant. */
 @Injectable()
 export class AnalyticsService {
@@ -103,21 +106,17 @@ export class AnalyticsService {
     @Inject(PRICE_LIST) private readonly prices: PriceList,
   ) {}
 
-  /** A department's scorecard for [from, to); another department's answers NOT_FOUND. */
+  /**
+   * A department's scorecard for [from, to); another department's answers NOT_FOUND. Arguments never
+   * fail it (the field sits under mutations too, e.g. createDepartment's result, where an error would
+   * hide the mutation's effect): an empty or reversed period holds no instant, so its scorecard is
+   * empty; a period longer than MAX_SCORECARD_MS covers its last MAX_SCORECARD_MS, and `from` says so.
+   */
   async scorecard(caller: Principal, departmentId: string, from: Date, to: Date): Promise<Scorecard> {
     if (!isUuid(departmentId) || !canAccessDepartment(caller, departmentId)) {
       throw new NotFoundError('Department', departmentId);
     }
-    if (!(to.getTime() > from.getTime())) {
-      throw new BadInputError('The period is empty', [
-        { field: 'to', rule: 'AFTER_FROM', message: '`to` must be later than `from`' },
-      ]);
-    }
-    if (to.getTime() - from.getTime() > 5 * 366 * 86_400_000) {
-      throw new BadInputError('The period is too long', [
-        { field: 'to', rule: 'MAX_PERIOD', message: 'A scorecard covers at most five years' },
-      ]);
-    }
+    if (to.getTime() - from.getTime() > MAX_SCORECARD_MS) from = new Date(to.getTime() - MAX_SCORECARD_MS);
     return asCaller(this.ds, caller, async (em) => {
       const args = [departmentId, from, to];
       const published: { kind: string; platform: string; n: number }[] = await em.query(
@@ -220,11 +219,8 @@ export class AnalyticsService {
     s: Scorecard,
     limit: number,
   ): Promise<{ __typename: 'Publication'; id: string }[]> {
-    if (limit < 0 || limit > 100) {
-      throw new BadInputError('limit out of range', [
-        { field: 'limit', rule: 'RANGE', message: '`limit` must be between 0 and 100' },
-      ]);
-    }
+    // Clamped, not refused: like the period, it must not fail a mutation's result (see scorecard).
+    limit = Math.min(Math.max(limit, 0), 100);
     if (limit === 0) return [];
     const rows: { publication_id: string }[] = await asCaller(this.ds, caller, (em) =>
       em.query(
