@@ -2,7 +2,13 @@ import { IntrinsicException } from '@nestjs/common';
 
 /** The contract's error codes (api-contract.graphql header). */
 export type ErrorCode =
-  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'COMPLIANCE_VIOLATION';
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'COMPLIANCE_VIOLATION'
+  | 'UNAVAILABLE';
 
 export interface Violation {
   field: string;
@@ -58,5 +64,16 @@ export class BadInputError extends DomainError {
   constructor(message: string, violations: Violation[] = []) {
     super('BAD_USER_INPUT', message, violations);
     this.name = 'BadInputError';
+  }
+}
+
+/** Something Prasar depends on (the identity provider) cannot answer now: nothing was done, retry. */
+export class UnavailableError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super('UNAVAILABLE', message);
+    this.name = 'UnavailableError';
   }
 }

@@ -13,7 +13,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { AuthenticationError } from './errors';
+import { AuthenticationError, UnavailableError } from './errors';
 import { departmentIdOf, isRole, type Principal, type Role } from './principal';
 
 export interface VerifierOptions {

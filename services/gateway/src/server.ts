@@ -1,5 +1,5 @@
 // The gateway's HTTP server: health, request size, authentication, then the federation runtime.
-import { AuthenticationError, TokenVerifier, verifierOptionsFrom } from '@prasar/auth';
+import { AuthenticationError, TokenVerifier, UnavailableError, verifierOptionsFrom } from '@prasar/auth';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -190,6 +190,16 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     try {
       await verifier.verifyAuthorization(req.headers.authorization);
     } catch (err) {
+      if (err instanceof UnavailableError) {
+        return sendGraphQLError(
+          req,
+          res,
+          503,
+          err.message,
+          { code: err.code, retryAfter: err.retryAfterSeconds },
+          { 'retry-after': String(err.retryAfterSeconds) },
+        );
+      }
       if (!(err instanceof AuthenticationError)) throw err;
       return sendGraphQLError(
         req,
