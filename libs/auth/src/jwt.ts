@@ -200,12 +200,12 @@ export class TokenIntrospector {
         signal: AbortSignal.timeout(5000),
       });
     } catch {
-      throw new AuthenticationError(
-        'The identity provider could not be reached to confirm the token; try again',
+      throw new UnavailableError(
+        'The identity provider could not be reached to confirm the token; retry shortly',
       );
     }
     if (!res.ok)
-      throw new AuthenticationError('The identity provider could not confirm the token; try again');
+      throw new UnavailableError('The identity provider could not confirm the token; retry shortly');
     const active = ((await res.json()) as { active?: unknown }).active === true;
     const expiry = typeof payload.exp === 'number' ? payload.exp * 1000 : now;
     if (this.cache.size > 10_000) this.prune(now);
