@@ -256,11 +256,12 @@ describe('TokenVerifier: what an OpenID Connect provider issues', () => {
       );
     });
 
-    it('refuses, without a stack, when the provider cannot answer', async () => {
+    it('answers UNAVAILABLE (retry), not UNAUTHENTICATED, when the provider cannot answer', async () => {
       answer = { status: 503 };
-      await expect(introspecting(0).verify(await providerToken({}))).rejects.toBeInstanceOf(
-        AuthenticationError,
-      );
+      await expect(introspecting(0).verify(await providerToken({}))).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        retryAfterSeconds: 5,
+      });
     });
 
     it('does not introspect development tokens', async () => {
