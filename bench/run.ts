@@ -6,6 +6,7 @@ import { portsFor, readInfraEnv, startStack, type RunningStack } from '@prasar/t
 import { kafkaCeilings, postgresCeiling } from './ceilings';
 import { runEngagement } from './engagement';
 import { runGateway } from './gateway';
+import { runIdentity } from './identity';
 import { runPipeline, setupPipeline, type PipelineOptions } from './pipeline';
 import { line, machine, saveResults, table, withRatio, write, type Measurement } from './report';
 
@@ -28,7 +29,7 @@ const PIPELINE: PipelineOptions = {
   concurrency: 48,
 };
 
-const PHASES = ['ceilings', 'pipeline', 'gateway', 'engagement'] as const;
+const PHASES = ['ceilings', 'identity', 'pipeline', 'gateway', 'engagement'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** `--only=engagement,gateway` runs some phases (for working on one); only a full run is the latest. */
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
     write('== ceilings (before the platform starts)\n');
     add(await kafkaCeilings(env, { maxMessages: 300_000, maxMs: 8_000 }));
     add(await postgresCeiling(env, { maxRows: 2_000_000, maxMs: 6_000 }));
+  }
+
+  if (phases.has('identity')) {
+    write('== identity provider (before the platform starts)\n');
+    add(await runIdentity(env, { signIns: 30, tokens: 100 }));
   }
 
   write('== migrations\n');
