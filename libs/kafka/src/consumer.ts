@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
-import { decodeEvent, dlqTopicOf } from '@prasar/contracts';
+import { decodeEvent, dlqTopicOf, isTopic, type Topic } from '@prasar/contracts';
+import { envelopeProblem, UntrustedEventError } from './envelope';
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { extractTraceContext, withExtractedContext } from '@prasar/telemetry';
 import { flushDeferred } from './deferred';
@@ -52,6 +53,11 @@ export interface ConsumerOptions {
    * for read models at a volume where a span per event would cost more than handling it.
    */
   spanPerEvent?: boolean;
+  /**
+   * A test's own topics and the contract topic each stands for, so their events' types are checked
+   * as on the real topic (envelope.ts). Contract topics need no entry.
+   */
+  topicAliases?: Record<string, Topic>;
 }
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
@@ -202,6 +208,9 @@ export class EventConsumer {
         continue;
       }
       try {
+        const decoded = decodeEvent(type, message.value ?? Buffer.alloc(0));
+        // An untrusted envelope is parked alone, by the one-by-one path.
+        if (this.envelopeProblem(topic, type, headers[HEADER.departmentId], decoded)) return false;
         items.push({
           id,
           type,
@@ -217,7 +226,7 @@ export class EventConsumer {
             partition,
             offset: message.offset,
             headers,
-            message: decodeEvent(type, message.value ?? Buffer.alloc(0)).message,
+            message: decoded.message,
           },
         });
       } catch {
@@ -295,6 +304,22 @@ export class EventConsumer {
     }
   }
 
+  private envelopeProblem(
+    topic: string,
+    type: string,
+    departmentHeader: string | undefined,
+    decoded: ReturnType<typeof decodeEvent>,
+  ): string | undefined {
+    const aliases = this.options.topicAliases ?? {};
+    return envelopeProblem(
+      topic,
+      type,
+      departmentHeader,
+      decoded,
+      (t) => aliases[t] ?? (isTopic(t) ? t : undefined),
+    );
+  }
+
   /** Handles one message to a final outcome; only a broken broker connection escapes as an error. */
   async process(
     topic: string,
@@ -315,6 +340,10 @@ export class EventConsumer {
     }
     let event: InboundEvent;
     try {
+      const decoded = decodeEvent(type, message.value ?? Buffer.alloc(0));
+      const problem = this.envelopeProblem(topic, type, headers[HEADER.departmentId], decoded);
+      // A forged or misrouted event is never handled: parked at once with the reason, nothing changed.
+      if (problem) return this.deadLetter(topic, partition, message, headers, problem, 0);
       event = {
         id,
         type,
@@ -326,7 +355,7 @@ export class EventConsumer {
         partition,
         offset: message.offset,
         headers,
-        message: decodeEvent(type, message.value ?? Buffer.alloc(0)).message,
+        message: decoded.message,
       };
     } catch (err) {
       // A message that cannot be decoded will never succeed: park it at once.
@@ -355,6 +384,12 @@ export class EventConsumer {
         return timed(outcome);
       } catch (err) {
         lastError = err;
+        if (err instanceof UntrustedEventError) {
+          // Retrying would not make it true: parked at once, with the reason.
+          return timed(
+            await this.deadLetter(topic, partition, message, headers, errorText(err), attempt, type),
+          );
+        }
         this.logger.warn(
           { err, eventType: type, eventId: id, topic, partition, offset: message.offset, attempt },
           'event handler failed',

@@ -11,3 +11,4 @@ export * from './outbox';
 export * from './prerequisite';
 export * from './relay';
 export * from './transport';
+export * from './envelope';

@@ -4,8 +4,10 @@ import type { Kafka, Producer } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
 import pino from 'pino';
 import {
+  ContentApprovedSchema,
   ContentCreatedSchema,
   ContentWithdrawnSchema,
+  PublishRequestedSchema,
   TOPICS,
   dlqTopicOf,
   encodeEvent,
@@ -17,6 +19,7 @@ import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { createIdempotentProducer, createKafka } from './client';
 import { EventConsumer, type EventHandler, type Outcome } from './consumer';
 import { deferredIn, type DeferredWork } from './deferred';
+import { UntrustedEventError } from './envelope';
 import { inspectDeadLetters, replayDeadLetters } from './dlq';
 import { HEADER } from './headers';
 import { KafkaOutboxInbox1764100000000 } from './migration';
@@ -291,6 +294,103 @@ describe('libs/kafka against real Kafka and PostgreSQL', () => {
     const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
     expect(parked[0].error).toContain('MalformedEventError');
     expect(parked[0].headers[HEADER.dlqAttempts]).toBe('0');
+  });
+
+  it.each([
+    ['one by one', undefined],
+    ['in batch mode', 50],
+  ])(
+    'parks a forged or misrouted event at once with the reason, handling nothing (%s)',
+    async (_mode, batch) => {
+      // The test topic stands for the schedule topic: only schedule events belong on it.
+      const topic = await createTopic();
+      const handled: string[] = [];
+      const consumer = new EventConsumer(
+        kafka,
+        producer,
+        ds,
+        logger,
+        {
+          groupId: `test-${randomUUID()}`,
+          topics: [topic],
+          initialBackoffMs: 20,
+          fromBeginning: true,
+          transactionBatchSize: batch,
+          topicAliases: { [topic]: TOPICS.schedule },
+        },
+        () => async (event) => {
+          handled.push(event.id);
+        },
+      );
+      const outcomes: { outcome: Outcome; id?: string }[] = [];
+      consumer.onOutcome = (outcome, e) => outcomes.push({ outcome, id: e.id });
+      consumers.push(consumer);
+      await consumer.start();
+      await consumer.waitForAssignment();
+      const contentId = randomUUID();
+      const department = randomUUID();
+      const publishRequested = (departmentId: string) => ({
+        schema: PublishRequestedSchema,
+        message: { contentId, departmentId, publicationId: randomUUID(), accountId: 'x-1', attempt: 1 },
+      });
+      // A ContentApproved on the schedule topic (would skip approval), a PublishRequested whose
+      // header names another department than its payload, one without the header, and a good one.
+      const misrouted = toEventRecord('/forger', {
+        schema: ContentApprovedSchema,
+        message: { contentId, departmentId: department, contentVersion: 1 },
+      });
+      const forged = toEventRecord('/forger', {
+        ...publishRequested(department),
+        departmentId: randomUUID(),
+      });
+      const headerless = toEventRecord('/forger', publishRequested(department));
+      delete headerless.headers[HEADER.departmentId];
+      const good = toEventRecord('/scheduler', publishRequested(department));
+      await producer.send({
+        topic,
+        messages: [misrouted, forged, headerless, good].map((r) => ({
+          key: contentId,
+          value: r.value,
+          headers: r.headers,
+        })),
+      });
+      await eventually(async () => expect(outcomes).toHaveLength(4));
+      expect(outcomes.map((o) => o.outcome)).toEqual([
+        'dead-lettered',
+        'dead-lettered',
+        'dead-lettered',
+        'handled',
+      ]);
+      expect(handled).toEqual([good.id]);
+      const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
+      const reasons = new Map(parked.map((p) => [p.headers[HEADER.id], p.error]));
+      expect(reasons.get(misrouted.id)).toContain(
+        `event type prasar.approval.v1.ContentApproved does not belong to topic ${topic}`,
+      );
+      expect(reasons.get(forged.id)).toContain(`does not match the payload's department "${department}"`);
+      expect(reasons.get(headerless.id)).toContain(`department header (none) does not match`);
+      expect(parked.every((p) => p.headers[HEADER.dlqAttempts] === '0')).toBe(true);
+    },
+  );
+
+  it('parks an event its handler finds untrustworthy at once, without retrying, keeping nothing of it', async () => {
+    const topic = await createTopic();
+    let calls = 0;
+    const { outcomes } = await startConsumer([topic], async (event, em) => {
+      calls += 1;
+      await em.query(`INSERT INTO effects (event_id, note) VALUES ($1, 'partial')`, [event.id]);
+      throw new UntrustedEventError('account a-1 belongs to another department');
+    });
+    const id = randomUUID();
+    await producer.send({ topic, messages: [withdrawn(randomUUID(), id)] });
+    await eventually(async () => expect(outcomes.map((o) => o.outcome)).toEqual(['dead-lettered']));
+    expect(calls).toBe(1);
+    const parked = await inspectDeadLetters(kafka, dlqTopicOf(topic));
+    expect(parked[0].error).toBe('UntrustedEventError: account a-1 belongs to another department');
+    expect(parked[0].headers[HEADER.dlqAttempts]).toBe('1');
+    expect(await ds.query('SELECT count(*)::int AS n FROM effects WHERE event_id = $1', [id])).toEqual([
+      { n: 0 },
+    ]);
   });
 
   it('in batch mode, handles a batch in one transaction, drops redeliveries, and still parks a poison message alone', async () => {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toBinary, create } from '@bufbuild/protobuf';
 import { departmentIdOf, type Principal } from '@prasar/auth';
 import { ContentSnapshotSchema } from '@prasar/contracts';
-import { EventPublisher } from '@prasar/kafka';
+import { EventPublisher, UntrustedEventError } from '@prasar/kafka';
 import { asPlatform, createServiceDataSource, migrate, type DataSource } from '@prasar/persistence';
 import { readInfraEnv } from '@prasar/testing';
 import { BlackoutService } from './blackout/blackout.service';
@@ -324,5 +324,42 @@ describe('scheduler against the real database', () => {
     expect(held).toMatchObject({ state: 'HELD', holdReason: 'DESIRED_TIME_PASSED' });
     const [moved] = await publications.schedule(editor, { contentId, nextFreeSlot: true });
     expect(moved).toMatchObject({ id: held.id, state: 'SCHEDULED' });
+  });
+
+  it("refuses a ContentApproved that targets another department's account: parked, nothing kept", async () => {
+    const foreignAccount = `x-foreign-${run}`;
+    await asPlatform(ds, (em) =>
+      em.insert(Account, {
+        id: foreignAccount,
+        departmentId: stranger.departmentId!,
+        platform: 'X',
+        handle: '@Other',
+        status: 'ACTIVE',
+        minGapMinutes: 10,
+        dailyCap: 25,
+      }),
+    );
+    const contentId = randomUUID();
+    const handler = new SchedulerEventsHandler(publications);
+    const snapshot = create(ContentSnapshotSchema, {
+      contentId,
+      departmentId,
+      version: 1,
+      kind: 5,
+      desiredPublishAt: { seconds: BigInt(Math.floor(Date.now() / 1000) + 86_400), nanos: 0 },
+      targetAccountIds: [xAccount, foreignAccount],
+    });
+    await expect(
+      asPlatform(ds, (em) =>
+        handler.onApproved(
+          { contentId, departmentId, contentVersion: 1, snapshot } as never,
+          { manager: em } as never,
+        ),
+      ),
+    ).rejects.toThrow(UntrustedEventError);
+    await asPlatform(ds, async (em) => {
+      expect(await em.countBy(ApprovedContent, { contentId })).toBe(0);
+      expect(await em.countBy(Publication, { contentId })).toBe(0);
+    });
   });
 });

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Violation } from '@prasar/auth';
 import { toBinary } from '@bufbuild/protobuf';
 import { ContentSnapshotSchema, type PublicationCancelled, type PublishRequested } from '@prasar/contracts';
-import { EventPublisher } from '@prasar/kafka';
+import { EventPublisher, UntrustedEventError } from '@prasar/kafka';
 import { asPlatform } from '@prasar/persistence';
 import { createLogger } from '@prasar/telemetry';
 import { SocialAccount } from '../accounts/account.entity';
@@ -104,6 +104,13 @@ export class PublishJobs {
         'PublishRequested without ids, platform or snapshot: ignored',
       );
       return;
+    }
+    // A request to post for one department on another department's account is never carried out.
+    const account = isUuid(e.accountId) ? await em.findOneBy(SocialAccount, { id: e.accountId }) : null;
+    if (account && account.departmentId !== e.departmentId) {
+      throw new UntrustedEventError(
+        `PublishRequested ${e.publicationId} for department ${e.departmentId} names account ${e.accountId} of another department`,
+      );
     }
     await em.query(
       `INSERT INTO publish_jobs (publication_id, content_id, department_id, account_id, platform, content_version,

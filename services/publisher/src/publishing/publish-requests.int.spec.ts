@@ -63,6 +63,17 @@ describe('publish requests from the scheduler', () => {
     expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(1);
   });
 
+  it("parks a request to post one department's content on another department's account, creating no job", async () => {
+    const { account, id } = await xAccount();
+    // The payload and its header agree on a department; the account belongs to another one.
+    const forged = { ...requestMessage({ account }), departmentId: randomUUID() };
+    const eventId = await h.emit(PublishRequestedSchema, forged);
+    expect(await h.handled(eventId)).toBe('dead-lettered');
+    expect(await jobsFor(forged.publicationId)).toEqual([]);
+    await h.worker.runOnce();
+    expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+  });
+
   it('does not publish a held publication that the scheduler then cancels', async () => {
     const { account, id, accessToken } = await xAccount();
     await h.sim.revokeToken(accessToken);

@@ -24,7 +24,7 @@ import {
   type PublicationPublished,
   type PublishAttempted,
 } from '@prasar/contracts';
-import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
+import { PassThroughRpcFilter, UntrustedEventError, type KafkaEventContext } from '@prasar/kafka';
 import { In } from 'typeorm';
 import { DEFAULT_PACING, nextFreeSlot, type Platform } from './pacing';
 import { Account, ApprovedContent, Publication } from './publication.entity';
@@ -55,6 +55,13 @@ export class SchedulerEventsHandler {
       withdrawn: false,
       approvedAt: now,
     });
+    // Only accounts this service knows to be the content's department's are ever scheduled.
+    const foreign = await em.find(Account, { where: { id: In(content.targetAccountIds) } });
+    for (const account of foreign.filter((a) => a.departmentId !== content.departmentId)) {
+      throw new UntrustedEventError(
+        `ContentApproved ${e.contentId} targets account ${account.id} of another department`,
+      );
+    }
     await em.save(ApprovedContent, content);
     if (!content.desiredPublishAt) return;
     for (const accountId of [...content.targetAccountIds].sort()) {
