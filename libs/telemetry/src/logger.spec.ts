@@ -110,6 +110,22 @@ describe('createLogger', () => {
     });
   });
 
+  it("redacts a webhook's verify token in a logged URL, and secrets under nested keys", () => {
+    const out = capture();
+    const log = createLogger('spec', { destination: out.stream });
+    log.info(
+      {
+        req: { url: '/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=vt-7f3a9c&hub.challenge=42' },
+        account: { credentials: { nested: { clientSecret: 'cs-91ab' } } },
+      },
+      'handshake',
+    );
+    const line = JSON.stringify(out.lines()[0]);
+    expect(line).not.toContain('vt-7f3a9c');
+    expect(line).not.toContain('cs-91ab');
+    expect(line).toContain('hub.challenge=42');
+  });
+
   it('honours the level', () => {
     const out = capture();
     const log = createLogger('quiet', { destination: out.stream, level: 'warn' });

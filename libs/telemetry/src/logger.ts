@@ -27,7 +27,7 @@ export const REDACT_CENSOR = '[Redacted]';
 
 /** Names whose value is a secret wherever they appear: a JSON key, a GraphQL argument, key=value. */
 const SECRET_NAMES =
-  'access_?token|refresh_?token|id_?token|token|password|passwd|pwd|secret|client_?secret|app_?secret|' +
+  'access_?token|refresh_?token|id_?token|verify_?token|token|password|passwd|pwd|secret|client_?secret|app_?secret|' +
   'api_?key|authorization|cookie|credentials?|private_?key';
 
 /**

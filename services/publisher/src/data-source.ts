@@ -1,6 +1,7 @@
 import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
 import { IdempotencyKeys1764900000000, type ServiceDataSourceOptions } from '@prasar/persistence';
 import { AccountCredential, SocialAccount } from './accounts/account.entity';
+import { WhatsAppWebhookReplay1765000000000 } from './migrations/1765000000000-WhatsAppWebhookReplay';
 import { PublisherInitial1764600000001 } from './migrations/1764600000001-PublisherInitial';
 import { PublishAttempt, PublishJob } from './publishing/publish-job.entity';
 import { WhatsAppDelivery, WhatsAppSubscriber } from './whatsapp/whatsapp.entity';
@@ -18,6 +19,11 @@ export function publisherDataSourceOptions(url: string): ServiceDataSourceOption
       WhatsAppSubscriber,
       WhatsAppDelivery,
     ],
-    migrations: [KafkaOutboxInbox1764100000000, PublisherInitial1764600000001, IdempotencyKeys1764900000000],
+    migrations: [
+      KafkaOutboxInbox1764100000000,
+      PublisherInitial1764600000001,
+      IdempotencyKeys1764900000000,
+      WhatsAppWebhookReplay1765000000000,
+    ],
   };
 }

@@ -113,7 +113,11 @@ export class PublisherModule {
         },
         {
           provide: WEBHOOK_OPTIONS,
-          useValue: { appSecret: c.WHATSAPP_APP_SECRET, verifyToken: c.WHATSAPP_VERIFY_TOKEN },
+          useValue: {
+            appSecret: c.WHATSAPP_APP_SECRET,
+            verifyToken: c.WHATSAPP_VERIFY_TOKEN,
+            maxMessageAgeSeconds: c.WHATSAPP_WEBHOOK_MAX_AGE_SECONDS,
+          },
         },
         AccountsService,
         SubscribersService,

@@ -79,6 +79,16 @@ export const publisherShape = {
   WHATSAPP_APP_SECRET: z.string().min(1).optional(),
   /** The token Meta echoes when the webhook is registered (GET hub.verify_token). */
   WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  /**
+   * An inbound WhatsApp message older than this (by WhatsApp's own timestamp) is not acted on: a
+   * signed delivery captured and replayed later cannot opt anyone in or out.
+   */
+  WHATSAPP_WEBHOOK_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(86_400),
   /** How often due publish jobs are claimed, and how many may be in flight at once in one process. */
   PUBLISHER_POLL_INTERVAL_MS: ms(20, 60_000, 500),
   PUBLISHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),

@@ -2,8 +2,11 @@
 // with the message as evidence) and delivery statuses (kept per message; they become the
 // broadcast's engagement).
 // Every delivery is checked against X-Hub-Signature-256, the HMAC-SHA256 of the raw body under
-// the Meta app secret, before anything in it is believed.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// the Meta app secret, before anything in it is believed. A signature proves who sent it, not
+// when: an inbound message is acted on once (its WhatsApp id is remembered), only within
+// WHATSAPP_WEBHOOK_MAX_AGE_SECONDS of its own timestamp, and consent changes are ordered by that
+// timestamp, so a START captured and replayed after a STOP opts nobody back in.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   Controller,
   ForbiddenException,
@@ -31,6 +34,14 @@ export interface WebhookOptions {
   appSecret?: string;
   /** The verify token of the subscription handshake (WHATSAPP_VERIFY_TOKEN). */
   verifyToken?: string;
+  /** Inbound messages older than this, by their own timestamp, are not acted on (default a day). */
+  maxMessageAgeSeconds?: number;
+}
+
+/** Equal strings, compared in constant time (their digests, so the length does not leak either). */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v, 'utf8').digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(expected));
 }
 
 export const WEBHOOK_OPTIONS = Symbol('WEBHOOK_OPTIONS');
@@ -92,7 +103,7 @@ export class WhatsAppWebhookController {
   ): string {
     if (!this.options.verifyToken)
       throw new ServiceUnavailableException('WHATSAPP_VERIFY_TOKEN is not configured');
-    if (mode !== 'subscribe' || token !== this.options.verifyToken) throw new ForbiddenException();
+    if (mode !== 'subscribe' || !sameSecret(token, this.options.verifyToken)) throw new ForbiddenException();
     return challenge ?? '';
   }
 
@@ -144,14 +155,43 @@ export class WhatsAppWebhookController {
   ): Promise<void> {
     if (m.type !== 'text' || !m.from || !m.text?.body) return;
     const intent = intentOf(m.text.body);
-    const evidence = `WhatsApp message ${m.id ?? '(no id)'} "${m.text.body.trim()}" sent ${m.timestamp ?? '?'}`;
-    if (intent === 'opt-out') await this.subscribers.optOut(em, account, waIdOf(m.from), now, evidence);
+    if (!intent) return;
+    const sentAt =
+      m.timestamp && /^\d{1,12}$/.test(m.timestamp) ? new Date(Number(m.timestamp) * 1000) : null;
+    if (!m.id || !sentAt) {
+      logger.warn({ accountId: account.id }, 'WhatsApp message without an id or timestamp: not acted on');
+      return;
+    }
+    const maxAgeMs = (this.options.maxMessageAgeSeconds ?? 86_400) * 1000;
+    if (now.getTime() - sentAt.getTime() > maxAgeMs) {
+      logger.warn(
+        { accountId: account.id, messageId: m.id },
+        'stale WhatsApp message (a replay?): not acted on',
+      );
+      return;
+    }
+    const [first] = (await em.query(
+      `INSERT INTO whatsapp_webhook_messages (message_id, account_id, department_id, sent_at, received_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING RETURNING message_id`,
+      [m.id, account.id, account.departmentId, sentAt, now],
+    )) as unknown[];
+    if (!first) {
+      logger.warn(
+        { accountId: account.id, messageId: m.id },
+        'WhatsApp message seen before (a replay?): not acted on',
+      );
+      return;
+    }
+    // Consent changes are ordered by when the person sent them, not when they reached us.
+    const at = sentAt.getTime() < now.getTime() ? sentAt : now;
+    const evidence = `WhatsApp message ${m.id} "${m.text.body.trim()}" sent ${m.timestamp}`;
+    if (intent === 'opt-out') await this.subscribers.optOut(em, account, waIdOf(m.from), at, evidence);
     if (intent === 'opt-in')
       await this.subscribers.optIn(
         em,
         account,
         waIdOf(m.from),
-        now,
+        at,
         'whatsapp-message',
         evidence,
         'whatsapp-webhook',

@@ -153,6 +153,68 @@ describe('WhatsApp broadcasts', () => {
     expect(await recipientsOf(id, marker)).toEqual([a, c, d].sort());
   });
 
+  it('acts on a signed message once, and never on a replayed or stale one: a START captured before a STOP opts nobody back in', async () => {
+    const { account, id } = await number();
+    const person = phone(21);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    /** A delivery signed with the app secret, as Meta sends it (and as an attacker could capture it). */
+    const signed = (messageId: string, text: string, sentAtSeconds: number) => {
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  metadata: { phone_number_id: id },
+                  messages: [
+                    {
+                      from: person,
+                      id: messageId,
+                      timestamp: String(sentAtSeconds),
+                      type: 'text',
+                      text: { body: text },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+      return fetch(h.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': `sha256=${createHmac('sha256', h.appSecret).update(body).digest('hex')}`,
+        },
+        body,
+      });
+    };
+    const subscriber = async () =>
+      asPlatform(h.ds, (em) => em.findOneBy(WhatsAppSubscriber, { accountId: account.id, waId: person }));
+
+    const start = `wamid.start.${randomUUID()}`;
+    expect((await signed(start, 'START', nowSeconds - 120)).status).toBe(200);
+    expect((await subscriber())?.optedOutAt).toBeNull();
+    expect((await signed(`wamid.stop.${randomUUID()}`, 'STOP', nowSeconds - 60)).status).toBe(200);
+    const stopped = (await subscriber())?.optedOutAt;
+    expect(stopped).toEqual(new Date((nowSeconds - 60) * 1000));
+
+    // The captured START, sent again as it was: the same message id.
+    expect((await signed(start, 'START', nowSeconds - 120)).status).toBe(200);
+    // Another START written before the STOP, arriving only now.
+    expect((await signed(`wamid.late.${randomUUID()}`, 'START', nowSeconds - 90)).status).toBe(200);
+    // A START older than the window (a day).
+    expect((await signed(`wamid.old.${randomUUID()}`, 'START', nowSeconds - 2 * 86_400)).status).toBe(200);
+    expect((await subscriber())?.optedOutAt).toEqual(stopped);
+
+    // A START the person really sends after the STOP opts them in again.
+    expect((await signed(`wamid.again.${randomUUID()}`, 'START', nowSeconds)).status).toBe(200);
+    expect((await subscriber())?.optedOutAt).toBeNull();
+  });
+
   it('stops where the daily tier of unique recipients ends and defers the rest until the window has room', async () => {
     const { account, id } = await number(250);
     const everyone = Array.from({ length: 253 }, (_, i) => phone(1000 + i));
