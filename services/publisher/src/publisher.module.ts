@@ -6,6 +6,7 @@ import { EventingModule, type ConsumerOptions } from '@prasar/kafka';
 import { PersistenceModule } from '@prasar/persistence';
 import { subgraphModule } from '@prasar/graphql';
 import { DepartmentAccountsResolver, SocialAccountResolver } from './accounts/accounts.resolver';
+import { CredentialResealer, RESEALER_OPTIONS } from './accounts/credential-resealer';
 import { AccountsService } from './accounts/accounts.service';
 import { CredentialCipher } from './accounts/credentials';
 import { publisherDataSourceOptions } from './data-source';
@@ -119,6 +120,11 @@ export class PublisherModule {
             maxMessageAgeSeconds: c.WHATSAPP_WEBHOOK_MAX_AGE_SECONDS,
           },
         },
+        {
+          provide: RESEALER_OPTIONS,
+          useValue: { intervalMs: c.PUBLISHER_RESEAL_INTERVAL_MS, autoStart },
+        },
+        CredentialResealer,
         AccountsService,
         SubscribersService,
         PublishJobs,

@@ -89,6 +89,8 @@ export const publisherShape = {
     .min(60)
     .max(7 * 86_400)
     .default(86_400),
+  /** How often credentials sealed under an older key are sealed again under the current one. */
+  PUBLISHER_RESEAL_INTERVAL_MS: ms(1_000, 86_400_000, 600_000),
   /** How often due publish jobs are claimed, and how many may be in flight at once in one process. */
   PUBLISHER_POLL_INTERVAL_MS: ms(20, 60_000, 500),
   PUBLISHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),

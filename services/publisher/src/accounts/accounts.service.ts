@@ -20,7 +20,7 @@ import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@pras
 import { isUuid } from '../ids';
 import { AccountEvents } from './account.events';
 import { AccountCredential, SocialAccount } from './account.entity';
-import { CredentialCipher, type AccountSecrets } from './credentials';
+import { CredentialCipher, KeyRingError, type AccountSecrets } from './credentials';
 
 /** Roles that connect a department's accounts: its admin, and the IT cell for any department. */
 export const ACCOUNT_ADMIN_ROLES: Role[] = ['DEPT_ADMIN', 'IT_CELL_ADMIN'];
@@ -312,6 +312,42 @@ export class AccountsService {
       [account.id, account.departmentId, sealed.keyId, sealed.iv, sealed.ciphertext, sealed.authTag, now],
     );
     return rows[0].version;
+  }
+
+  /**
+   * Seals again, under the current key, up to `limit` credentials sealed under an older key, so
+   * that key can be retired from the ring. The secrets and their version do not change. Rows
+   * another replica is re-sealing are skipped; one whose key is no longer configured is reported.
+   */
+  async resealStale(limit = 100, now = new Date()): Promise<{ resealed: number; unopenable: string[] }> {
+    return asPlatform(this.ds, async (em) => {
+      const rows: { account_id: string }[] = await em.query(
+        `SELECT account_id FROM account_credentials WHERE key_id <> $1
+         ORDER BY account_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [this.cipher.currentKeyId, limit],
+      );
+      const unopenable: string[] = [];
+      let resealed = 0;
+      for (const { account_id: accountId } of rows) {
+        const row = await em.findOneByOrFail(AccountCredential, { accountId });
+        let secrets: AccountSecrets;
+        try {
+          secrets = this.cipher.open(accountId, row);
+        } catch (err) {
+          if (!(err instanceof KeyRingError)) throw err;
+          unopenable.push(accountId);
+          continue;
+        }
+        const sealed = this.cipher.seal(accountId, secrets);
+        await em.query(
+          `UPDATE account_credentials SET key_id = $2, iv = $3, ciphertext = $4, auth_tag = $5, updated_at = $6
+           WHERE account_id = $1`,
+          [accountId, sealed.keyId, sealed.iv, sealed.ciphertext, sealed.authTag, now],
+        );
+        resealed += 1;
+      }
+      return { resealed, unopenable };
+    });
   }
 
   /** A reconnected account's held publications are due again at once. */

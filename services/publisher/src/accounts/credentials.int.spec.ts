@@ -13,6 +13,7 @@ import {
   type PublisherHarness,
 } from '../__fixtures__/harness';
 import { AccountCredential } from './account.entity';
+import { CredentialResealer } from './credential-resealer';
 
 describe('account credentials at rest', () => {
   let h: PublisherHarness;
@@ -118,6 +119,32 @@ describe('account credentials at rest', () => {
       lastError: expect.stringMatching(/key "k1", which is not configured/),
     });
     expect(await h.sim.ledger({ platform: 'x', account: second.id })).toHaveLength(0);
+  });
+
+  it('re-seals what older keys sealed, so a key can be removed from the ring and nothing is lost', async () => {
+    await h.restart({ keys: k1 });
+    const first = await xAccount();
+    const second = await xAccount();
+    const versionsBefore = await asPlatform(h.ds, (em) =>
+      em.find(AccountCredential, {
+        where: [{ accountId: first.account.id }, { accountId: second.account.id }],
+      }),
+    );
+    await h.restart({ keys: `${k2},${k1}` });
+    expect(await h.app.get(CredentialResealer).runOnce()).toBeGreaterThanOrEqual(2);
+    expect([await keyIdOf(first.account.id), await keyIdOf(second.account.id)]).toEqual(['k2', 'k2']);
+    // The secrets did not change: their version (what refresh races compare) is the same.
+    for (const before of versionsBefore) {
+      const after = await asPlatform(h.ds, (em) =>
+        em.findOneByOrFail(AccountCredential, { accountId: before.accountId }),
+      );
+      expect(after.version).toBe(before.version);
+    }
+    // k1 retired: both accounts still publish.
+    await h.restart({ keys: k2 });
+    expect(await publishVia(first.account)).toMatchObject({ state: 'PUBLISHED' });
+    expect(await publishVia(second.account)).toMatchObject({ state: 'PUBLISHED' });
+    expect(await h.sim.ledger({ platform: 'x', account: second.id })).toHaveLength(1);
   });
 
   it('keeps every tenant table behind row-level security: a department sees only its own rows', async () => {

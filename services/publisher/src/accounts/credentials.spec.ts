@@ -36,6 +36,17 @@ describe('credential encryption', () => {
     expect(() => cipher.open('account-1', { ...sealed, ciphertext: flipped })).toThrow(/do not open/);
   });
 
+  it('refuses a stored nonce or tag of the wrong length before decrypting (a truncated tag is forgeable)', () => {
+    const cipher = new CredentialCipher(k1);
+    const sealed = cipher.seal('account-1', secrets);
+    expect(() => cipher.open('account-1', { ...sealed, authTag: sealed.authTag.subarray(0, 4) })).toThrow(
+      /malformed \(a 12-byte nonce, a 4-byte tag\)/,
+    );
+    expect(() =>
+      cipher.open('account-1', { ...sealed, iv: Buffer.concat([sealed.iv, Buffer.alloc(4)]) }),
+    ).toThrow(/malformed \(a 16-byte nonce, a 16-byte tag\)/);
+  });
+
   it.each([
     ['', /names no key/],
     ['nokey', /needs an id/],

@@ -23,6 +23,9 @@ export interface SealedSecret {
 }
 
 const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** GCM's 96-bit nonce and full 128-bit tag: anything else stored is refused before decrypting. */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 /** Thrown for a key ring that cannot be used; names what is wrong, never a key. */
 export class KeyRingError extends Error {
@@ -65,7 +68,7 @@ export class CredentialCipher {
   }
 
   seal(accountId: string, secrets: AccountSecrets): SealedSecret {
-    const iv = randomBytes(12);
+    const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId)!, iv);
     cipher.setAAD(Buffer.from(accountId, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
@@ -78,7 +81,13 @@ export class CredentialCipher {
       throw new KeyRingError(
         `credentials of account ${accountId} use key "${sealed.keyId}", which is not configured`,
       );
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv);
+    // A short tag would let a forger try far fewer values; a wrong nonce length means tampering.
+    if (sealed.iv.length !== IV_BYTES || sealed.authTag.length !== TAG_BYTES) {
+      throw new KeyRingError(
+        `credentials of account ${accountId} are malformed (a ${sealed.iv.length}-byte nonce, a ${sealed.authTag.length}-byte tag)`,
+      );
+    }
+    const decipher = createDecipheriv('aes-256-gcm', key, sealed.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(accountId, 'utf8'));
     decipher.setAuthTag(sealed.authTag);
     try {
