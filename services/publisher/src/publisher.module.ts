@@ -7,7 +7,8 @@ import { PersistenceModule } from '@prasar/persistence';
 import { subgraphModule } from '@prasar/graphql';
 import { DepartmentAccountsResolver, SocialAccountResolver } from './accounts/accounts.resolver';
 import { CredentialResealer, RESEALER_OPTIONS } from './accounts/credential-resealer';
-import { AccountsService } from './accounts/accounts.service';
+import { AccountsService, API_HOST_POLICY } from './accounts/accounts.service';
+import { apiHostPolicy } from './platforms/api-hosts';
 import { CredentialCipher } from './accounts/credentials';
 import { publisherDataSourceOptions } from './data-source';
 import { ENGAGEMENT_OPTIONS, EngagementPoller } from './engagement/engagement-poller';
@@ -57,6 +58,14 @@ export class PublisherModule {
       controllers: [PublishRequestsHandler, WhatsAppWebhookController],
       providers: [
         { provide: CredentialCipher, useFactory: () => new CredentialCipher(c.PUBLISHER_CREDENTIALS_KEYS) },
+        {
+          provide: API_HOST_POLICY,
+          useValue: apiHostPolicy(c.PUBLISHER_PLATFORM_API_HOSTS, [
+            c.X_API_BASE_URL,
+            c.META_GRAPH_BASE_URL,
+            c.WHATSAPP_BASE_URL,
+          ]),
+        },
         {
           provide: PlatformAdapters,
           useFactory: () =>

@@ -31,6 +31,20 @@ export const publisherShape = {
   X_API_BASE_URL: vars.url().default(SIMULATOR),
   META_GRAPH_BASE_URL: vars.url().default(SIMULATOR),
   WHATSAPP_BASE_URL: vars.url().default(SIMULATOR),
+  /**
+   * Hosts (`host[:port]`, comma-separated) an account's apiBaseUrl may name over https, besides the
+   * platforms' own (api.x.com, api.twitter.com, graph.facebook.com, graph.instagram.com) and the
+   * origins of the three base URLs above.
+   */
+  PUBLISHER_PLATFORM_API_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
   /** The Graph API version in request paths. */
   META_GRAPH_VERSION: z
     .string()

@@ -131,6 +131,31 @@ describe('accounts over GraphQL', () => {
       await as(['IT_CELL_ADMIN']),
     );
     expect(allowed.errors).toBeUndefined();
+    // The account's tokens would go there: only the platforms' API hosts, over https, no credentials.
+    for (const [apiBaseUrl, message] of [
+      ['http://169.254.169.254/latest', /https only/],
+      ['https://intake.prasar.svc.cluster.local', /Only a platform's API host/],
+      ['http://api.x.com', /https only/],
+      ['https://user:pw@api.x.com', /no credentials/],
+      ['not a url', /An https URL/],
+    ] as const) {
+      const res = await gql(
+        h.url,
+        CONNECT,
+        { input: input(agri), options: { apiBaseUrl } },
+        await as(['IT_CELL_ADMIN']),
+      );
+      expect(res.errors?.[0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        violations: [
+          expect.objectContaining({
+            field: 'options.apiBaseUrl',
+            rule: 'PLATFORM_HOST',
+            message: expect.stringMatching(message),
+          }),
+        ],
+      });
+    }
   });
 
   it('records WhatsApp opt-ins with their evidence for the department', async () => {

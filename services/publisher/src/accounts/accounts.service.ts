@@ -1,6 +1,6 @@
 import type { RefreshOutcome } from '../platforms/platform';
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import {
   BadInputError,
@@ -18,6 +18,7 @@ import type { Platform } from '@prasar/compliance';
 import { EventPublisher } from '@prasar/kafka';
 import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
 import { isUuid } from '../ids';
+import { apiBaseUrlProblem, type ApiHostPolicy } from '../platforms/api-hosts';
 import { AccountEvents } from './account.events';
 import { AccountCredential, SocialAccount } from './account.entity';
 import { CredentialCipher, KeyRingError, type AccountSecrets } from './credentials';
@@ -29,6 +30,9 @@ export const ACCOUNT_ADMIN_ROLES: Role[] = ['DEPT_ADMIN', 'IT_CELL_ADMIN'];
 export const WHATSAPP_TIERS = [250, 2_000, 10_000, 100_000] as const;
 
 const PLATFORMS: readonly Platform[] = ['X', 'FACEBOOK', 'INSTAGRAM', 'WHATSAPP'];
+
+/** The injection token of the publisher's ApiHostPolicy. */
+export const API_HOST_POLICY = Symbol('API_HOST_POLICY');
 
 /** The contract's AccountInput. */
 export interface AccountInput {
@@ -59,7 +63,7 @@ export interface OpenedSecrets {
 const blank = (v: string | null | undefined): v is null | undefined =>
   v === null || v === undefined || !v.trim();
 
-function validate(input: AccountInput, options: AccountOptions): Violation[] {
+function validate(input: AccountInput, options: AccountOptions, apiHosts: ApiHostPolicy): Violation[] {
   const v: Violation[] = [];
   if (!PLATFORMS.includes(input.platform))
     v.push({
@@ -107,13 +111,8 @@ function validate(input: AccountInput, options: AccountOptions): Violation[] {
       message: 'A refresh token is only usable with the OAuth client id it was issued to',
     });
   if (!blank(options.apiBaseUrl)) {
-    let ok = false;
-    try {
-      ok = /^https?:$/.test(new URL(options.apiBaseUrl).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) v.push({ field: 'options.apiBaseUrl', rule: 'FORMAT', message: 'An http(s) URL' });
+    const problem = apiBaseUrlProblem(options.apiBaseUrl, apiHosts);
+    if (problem) v.push({ field: 'options.apiBaseUrl', rule: 'PLATFORM_HOST', message: problem });
   }
   return v;
 }
@@ -130,6 +129,7 @@ export class AccountsService {
     private readonly ds: DataSource,
     publisher: EventPublisher,
     private readonly cipher: CredentialCipher,
+    @Inject(API_HOST_POLICY) private readonly apiHosts: ApiHostPolicy,
   ) {
     this.events = new AccountEvents(publisher);
   }
@@ -151,7 +151,7 @@ export class AccountsService {
       throw new NotFoundError('Department', input.departmentId);
     if (!blank(options.apiBaseUrl) && !isStateWide(caller))
       throw new ForbiddenError('Only the IT cell points an account at another API address');
-    const violations = validate(input, options);
+    const violations = validate(input, options, this.apiHosts);
     if (violations.length) throw new BadInputError('The account cannot be connected as given', violations);
 
     try {

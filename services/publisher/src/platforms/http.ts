@@ -117,10 +117,25 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
   return null;
 }
 
-/** A short, single-line reason for logs and events (never a token: adapters send those only in headers). */
+/**
+ * A short, single-line reason for logs, events and the API: the error message fields a platform
+ * answers with (`message`, `detail`, `title`, `error_description`, `errors[].message`), never its
+ * raw answer, which for an unexpected address could be anything that address holds.
+ */
 export function reasonOf(body: unknown, fallback: string): string {
-  const text = typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body);
-  return (text || fallback).replace(/\s+/g, ' ').slice(0, 500);
+  const found: string[] = [];
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 2 || typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) return value.slice(0, 3).forEach((v) => visit(v, depth + 1));
+    const record = value as Record<string, unknown>;
+    for (const key of ['message', 'detail', 'title', 'error_description', 'error']) {
+      if (typeof record[key] === 'string' && record[key]) found.push(record[key] as string);
+    }
+    visit(record.error, depth + 1);
+    visit(record.errors, depth + 1);
+  };
+  visit(body, 0);
+  return ([...new Set(found)].join('; ') || fallback).replace(/\s+/g, ' ').slice(0, 300);
 }
 
 /** A request whose lack of an answer is already a CallFailure: uncertain if it may have arrived. */
