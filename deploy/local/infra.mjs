@@ -136,10 +136,13 @@ function ensureSecrets() {
     changed = true;
   }
   secrets.servicePasswords ??= {};
+  secrets.appPasswords ??= {};
   for (const svc of SERVICES) {
-    if (!secrets.servicePasswords[svc]) {
-      secrets.servicePasswords[svc] = generate();
-      changed = true;
+    for (const passwords of [secrets.servicePasswords, secrets.appPasswords]) {
+      if (!passwords[svc]) {
+        passwords[svc] = generate();
+        changed = true;
+      }
     }
   }
   // Keycloak: its bootstrap admin, the gateway's and the directory's client secrets, and the one
@@ -523,9 +526,9 @@ const pgIsExternal = () => Boolean(process.env.DATABASE_URL);
 const localAdminUrl = (password) => `postgres://${PG_ADMIN_ROLE}:${password}@${HOST}:${PG_PORT}/postgres`;
 const redactUrl = (url) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
-function serviceUrl(adminUrl, svc, password) {
+function serviceUrl(adminUrl, svc, password, role = `prasar_${svc}`) {
   const url = new URL(adminUrl);
-  url.username = `prasar_${svc}`;
+  url.username = role;
   url.password = password;
   url.pathname = `/prasar_${svc}`;
   return url.toString();
@@ -723,6 +726,51 @@ async function ensureServiceDatabase(client, { attempt }, svc, password, roles, 
   }
 }
 
+const appRole = (svc) => `prasar_${svc}_app`;
+
+/**
+ * prasar_<svc>_app: what the service itself connects as. It may read and write the rows of every
+ * table the owner (prasar_<svc>, who runs the migrations) has or will create, within row-level
+ * security, and nothing else: no DDL, not the owner of anything, no BYPASSRLS.
+ */
+async function ensureAppRole(client, { attempt }, adminUrl, svc, password) {
+  const role = appRole(svc);
+  const ident = client.escapeIdentifier(role);
+  const owner = client.escapeIdentifier(`prasar_${svc}`);
+  const db = client.escapeIdentifier(`prasar_${svc}`);
+  const { rows } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  const literal = client.escapeLiteral(password);
+  if (!rows.length) await attempt(svc, `create role ${role}`, `CREATE ROLE ${ident} LOGIN PASSWORD ${literal}`);
+  else if (!(await canConnect(serviceUrl(adminUrl, svc, password, role)))) {
+    await attempt(svc, `set the password of ${role}`, `ALTER ROLE ${ident} LOGIN PASSWORD ${literal}`);
+  }
+  await attempt(svc, `let ${role} connect`, `GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${ident}`);
+  // Schema and table privileges are granted inside the service's database.
+  const url = new URL(adminUrl);
+  url.pathname = `/prasar_${svc}`;
+  const scoped = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+  await scoped.connect();
+  try {
+    for (const sql of [
+      `GRANT USAGE ON SCHEMA public TO ${ident}`,
+      `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${ident}`,
+      `GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${ident}`,
+      `GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO ${ident}`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${ident}`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${ident}`,
+    ]) {
+      try {
+        await scoped.query(sql);
+      } catch (e) {
+        if (e.code !== '42501') throw new InfraError(`postgres: could not ${sql}: ${e.message}`);
+        say(`postgres: not permitted to ${sql} (${e.message}); skipping`);
+      }
+    }
+  } finally {
+    await scoped.end().catch(() => {});
+  }
+}
+
 /**
  * Roles that existed before may carry another password (secrets.json replaced, or another
  * PRASAR_HOME used this server): logging in is the one check that tells.
@@ -759,6 +807,7 @@ async function ensureServiceDatabases(adminUrl, secrets) {
       const password = secrets.servicePasswords[svc];
       await ensureServiceDatabase(client, steps, svc, password, roles, dbs.get(`prasar_${svc}`));
     }
+    for (const svc of SERVICES) await ensureAppRole(client, steps, adminUrl, svc, secrets.appPasswords[svc]);
 
     const { rows } = await client.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [names]);
     const present = new Set(rows.map((r) => r.datname));
@@ -818,7 +867,12 @@ function buildEnv(secrets) {
   return {
     KAFKA_BROKERS: kafkaBrokers().join(','),
     DATABASE_ADMIN_URL: adminUrl,
+    // Services connect as prasar_<svc>_app (data privileges only, bound by row-level security);
+    // migrations as prasar_<svc>, the owner of the database and its tables.
     DATABASE_URLS: Object.fromEntries(
+      SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.appPasswords[svc], appRole(svc))]),
+    ),
+    DATABASE_MIGRATION_URLS: Object.fromEntries(
       SERVICES.map((svc) => [svc, serviceUrl(adminUrl, svc, secrets.servicePasswords[svc])]),
     ),
     // The development issuer (`npm run token`), trusted beside the provider in local runs only.
@@ -838,6 +892,9 @@ function redactEnv(env) {
     ...env,
     DATABASE_ADMIN_URL: redactUrl(env.DATABASE_ADMIN_URL),
     DATABASE_URLS: Object.fromEntries(Object.entries(env.DATABASE_URLS).map(([k, v]) => [k, redactUrl(v)])),
+    DATABASE_MIGRATION_URLS: Object.fromEntries(
+      Object.entries(env.DATABASE_MIGRATION_URLS).map(([k, v]) => [k, redactUrl(v)]),
+    ),
     ...Object.fromEntries(keycloak.SECRET_KEYS.filter((k) => k in env).map((k) => [k, '***'])),
   };
 }

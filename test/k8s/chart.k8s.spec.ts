@@ -69,7 +69,12 @@ describe('charts/prasar on a Kubernetes control plane', () => {
     const databases = ['intake', 'approval', 'scheduler', 'publisher', 'analytics'];
     const url = (s: string) => `postgresql://prasar_${s}:pw@postgres.postgres:5432/prasar_${s}`;
     const secrets: Record<string, Record<string, string>> = {
-      'prasar-databases': Object.fromEntries(databases.map((s) => [`${s}-url`, url(s)])),
+      'prasar-databases': Object.fromEntries(
+        databases.flatMap((s) => [
+          [`${s}-url`, url(s)],
+          [`${s}-owner-url`, url(s)],
+        ]),
+      ),
       'prasar-intake-database': { url: url('intake') },
       'prasar-scheduler-database': { DATABASE_URL: url('scheduler') },
       'prasar-publisher-secrets': { 'credentials-keys': 'k1:AAAA', 'whatsapp-app-secret': 'secret' },

@@ -105,6 +105,9 @@ cannot (cross-field rules). Args: root, out.
 {{- if and .url .existingSecret -}}
 {{- fail (printf "components.%s.database: set url or existingSecret, not both" $name) -}}
 {{- end -}}
+{{- if and .migrationUrl .migrationExistingSecret -}}
+{{- fail (printf "components.%s.database: set migrationUrl or migrationExistingSecret, not both" $name) -}}
+{{- end -}}
 {{- end -}}
 {{- $_ := set $.out $name $c -}}
 {{- end -}}
@@ -159,11 +162,18 @@ cannot (cross-field rules). Args: root, out.
 {{- end -}}
 
 {{/* The Secret the migration hook reads a component's URL from (hooks run before release objects exist). */}}
+{{- /* Migrations run as the owner role (migrationUrl / migrationExistingSecret); without one, as the service's role. */ -}}
 {{- define "prasar.migrationSecretName" -}}
-{{- .c.database.existingSecret | default (printf "%s-migrations" (include "prasar.fullname" .root)) -}}
+{{- $d := .c.database -}}
+{{- if $d.migrationExistingSecret -}}{{ $d.migrationExistingSecret }}
+{{- else if or $d.migrationUrl (not $d.existingSecret) -}}{{ printf "%s-migrations" (include "prasar.fullname" .root) }}
+{{- else -}}{{ $d.existingSecret }}{{- end -}}
 {{- end -}}
 {{- define "prasar.migrationSecretKey" -}}
-{{- if .c.database.existingSecret -}}{{ .c.database.existingSecretKey | default "DATABASE_URL" }}{{- else -}}{{ .c.name }}{{- end -}}
+{{- $d := .c.database -}}
+{{- if $d.migrationExistingSecret -}}{{ $d.migrationExistingSecretKey | default "DATABASE_URL" }}
+{{- else if or $d.migrationUrl (not $d.existingSecret) -}}{{ .c.name }}
+{{- else -}}{{ $d.existingSecretKey | default "DATABASE_URL" }}{{- end -}}
 {{- end -}}
 
 {{/* Pod-level security context. Args: c. */}}

@@ -4,3 +4,4 @@ export * from './tenancy';
 export { DataSource, type EntityManager } from 'typeorm';
 export * from './module';
 export * from './idempotency';
+export * from './roles';

@@ -5,7 +5,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MAX_REQUEST_BODY_BYTES } from '@prasar/config';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { connectEventTransport } from '@prasar/kafka';
+import { requireUnprivilegedRole } from '@prasar/persistence';
 import { createLogger } from '@prasar/telemetry';
+import { DataSource } from 'typeorm';
 
 export interface ServiceDefinition {
   name: string;
@@ -29,6 +31,9 @@ export async function startService(def: ServiceDefinition): Promise<INestApplica
   });
   useRequestBodyLimit(app);
   app.useLogger(app.get(PinoNestLogger));
+  // A service with a database refuses a role that row-level security would not bind.
+  const ds = databaseOf(app);
+  if (ds && process.env.DATABASE_ROLE_CHECK !== 'false') await requireUnprivilegedRole(ds);
   // SIGTERM/SIGINT: close the app (consumers leave their groups, pollers stop, pools drain), then
   // exit normally, so exit hooks (a V8 CPU profile, for one) still run.
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
@@ -44,6 +49,15 @@ export async function startService(def: ServiceDefinition): Promise<INestApplica
   }
   await app.listen(def.port, def.host ?? process.env.HOST ?? '127.0.0.1');
   return app;
+}
+
+/** The service's DataSource, when it has a database (the gateway and the simulator have none). */
+function databaseOf(app: INestApplication): DataSource | undefined {
+  try {
+    return app.get(DataSource, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -12,7 +12,10 @@ export * from './property';
 export interface InfraEnv {
   KAFKA_BROKERS: string;
   DATABASE_ADMIN_URL: string;
+  /** Each service's URL as the service runs: prasar_<svc>_app, bound by row-level security. */
   DATABASE_URLS: Record<string, string>;
+  /** Each service's URL as its migrations run: prasar_<svc>, the owner of its tables. */
+  DATABASE_MIGRATION_URLS?: Record<string, string>;
   AUTH_JWKS_FILE: string;
   AUTH_DEV_PRIVATE_KEY_FILE: string;
   AUTH_ISSUER: string;

@@ -213,11 +213,17 @@ function runToCompletion(entry, env, { onLine } = {}) {
   });
 }
 
-/** Migrates every service's database. */
+/** Migrates every service's database, as the role that owns it (services run as another). */
 async function migrateAll(infra, { onLine } = {}) {
   for (const m of MIGRATING) {
-    await runToCompletion(m.entry, serviceEnv(m, infra), { onLine: (l) => onLine?.(m.name, l) });
+    const env = { ...serviceEnv(m, infra), DATABASE_URL: migrationUrl(infra, m.db) };
+    await runToCompletion(m.entry, env, { onLine: (l) => onLine?.(m.name, l) });
   }
+}
+
+/** The owner's URL of a service's database (env.json from before the app roles: the one URL). */
+function migrationUrl(infra, db) {
+  return (infra.DATABASE_MIGRATION_URLS ?? {})[db] ?? infra.DATABASE_URLS[db];
 }
 
 module.exports = {
@@ -234,4 +240,5 @@ module.exports = {
   waitHealthy,
   runToCompletion,
   migrateAll,
+  migrationUrl,
 };
