@@ -1,6 +1,6 @@
 // A service refuses a database role that row-level security would not bind, against the real
 // server: its own table-owning role, a superuser; the local stack's prasar_<svc>_app role passes.
-import { readInfraEnv, scratchDatabase } from '@prasar/testing';
+import { readInfraEnv, runServiceUntilExit, scratchDatabase } from '@prasar/testing';
 import { createServiceDataSource } from './data-source';
 import { PrivilegedRoleError, requireUnprivilegedRole } from './roles';
 
@@ -44,19 +44,10 @@ describe('the database role a service runs as', () => {
   it('a service given its owner role stops at start-up and says why', async () => {
     const owner = env.DATABASE_MIGRATION_URLS?.intake;
     expect(owner).toBeDefined();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const stack = require('../../testing/src/stack.cjs') as {
-      SERVICES: { name: string }[];
-      spawnService: (s: unknown, infra: unknown, o: unknown) => import('node:child_process').ChildProcess;
-    };
-    const intake = stack.SERVICES.find((s) => s.name === 'intake');
-    const lines: string[] = [];
-    const child = stack.spawnService(intake, env, {
-      ports: { intake: 21101 },
-      extraEnv: { DATABASE_URL: owner, LOG_LEVEL: 'warn' },
-      onLine: (_: string, line: string) => lines.push(line),
+    const { code, lines } = await runServiceUntilExit('intake', {
+      port: 21101,
+      extraEnv: { DATABASE_URL: owner!, LOG_LEVEL: 'warn' },
     });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).not.toBe(0);
     expect(lines.join('\n')).toMatch(/the database role prasar_intake owns \d+ of the service's tables/);
   }, 60_000);

@@ -109,6 +109,30 @@ interface StackModule {
 }
 
 /**
+ * Runs one service of the stack as `npm start` would (for a test of how it starts or refuses to):
+ * resolves with its exit code once it exits, and the lines it printed.
+ */
+export async function runServiceUntilExit(
+  name: string,
+  options: { port: number; extraEnv?: Record<string, string>; timeoutMs?: number },
+): Promise<{ code: number | null; lines: string[] }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stack = require('./stack.cjs') as StackModule;
+  const service = stack.SERVICES.find((s) => s.name === name);
+  if (!service) throw new Error(`no service named ${name}`);
+  const lines: string[] = [];
+  const child = stack.spawnService(service, readInfraEnv(), {
+    ports: { [name]: options.port },
+    extraEnv: options.extraEnv,
+    onLine: (_n, line) => lines.push(line),
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, lines };
+}
+
+/**
  * Ports for every service of the stack, offset from `base` the way the defaults are offset from
  * 4000 (gateway = base, intake = base + 101, ...), so parallel e2e suites never collide. Bases
  * stay below the ephemeral port range.
