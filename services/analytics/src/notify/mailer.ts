@@ -74,8 +74,13 @@ export class Mailer implements OnApplicationBootstrap, BeforeApplicationShutdown
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+    await this.stop();
     this.transport?.close();
+  }
+
+  /** Stops the rounds and waits for one in progress (`deliver` still works when called). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
   }
 
   /** One round: sends every due mail; returns how many were sent. */

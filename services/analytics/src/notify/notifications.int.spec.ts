@@ -2,6 +2,7 @@
 // (batch mode, as deployed), recorded in a scratch PostgreSQL database, mailed over SMTP to the
 // local Mailpit, whose HTTP API tells what arrived.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import type { INestApplication } from '@nestjs/common';
 import type { DescMessage, MessageInitShape } from '@bufbuild/protobuf';
@@ -9,10 +10,16 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Partitioners, type Kafka } from 'kafkajs';
 import pino from 'pino';
-import { departmentIdOf, type Principal } from '@prasar/auth';
+import { departmentIdOf, verifierOptionsFrom, type Principal } from '@prasar/auth';
 import {
+  ApprovalOpenedSchema,
+  ContentApprovedSchema,
+  ContentCreatedSchema,
+  ContentKind,
+  PublicationPublishedSchema,
   ApprovalEscalatedSchema,
   BlackoutDeclaredSchema,
+  BlackoutEndedSchema,
   dlqTopicOf,
   Platform,
   PublicationFailedSchema,
@@ -31,13 +38,16 @@ import {
   PersistenceModule,
   DataSource,
 } from '@prasar/persistence';
-import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
+import { subgraphModule } from '@prasar/graphql';
+import { eventually, gql, readInfraEnv, scratchDatabase, tokenFor } from '@prasar/testing';
 import { analyticsDataSourceOptions } from '../data-source';
 import { AnalyticsEventsHandler } from '../ingest/events.handler';
 import { IngestService } from '../ingest/ingest.service';
 import { DEFAULT_PRICES, PRICE_LIST } from '../pricing';
 import { Mailer, MAILER_OPTIONS } from './mailer';
+import { NotificationContactsResolver, NotificationsResolver } from './notifications.resolver';
 import { IT_CELL, NotificationsService } from './notifications.service';
+import { NotifyClock } from './notify-clock';
 import { NotifyEvents } from './notify-events';
 
 const env = readInfraEnv();
@@ -92,6 +102,7 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
   let db: Awaited<ReturnType<typeof scratchDatabase>>;
   let app: INestApplication;
   let notifications: NotificationsService;
+  let url: string;
 
   async function produce(...records: ReturnType<typeof toEventRecord>[]) {
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -139,6 +150,10 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
           brokers: env.KAFKA_BROKERS.split(','),
           consume: { groupId: `test-notify-${run}`, topics: [topic], transactionBatchSize: 1000 },
         }),
+        subgraphModule({
+          schemaPath: join(__dirname, '..', 'schema.graphql'),
+          auth: verifierOptionsFrom(env),
+        }),
       ],
       controllers: [AnalyticsEventsHandler],
       providers: [
@@ -151,11 +166,14 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
           useValue: { smtpUrl: SMTP_URL, from: 'Prasar <n@prasar.test>', intervalMs: 200 },
         },
         Mailer,
+        NotificationsResolver,
+        NotificationContactsResolver,
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     connectEventTransport(app);
-    await app.init();
+    await app.listen(0, '127.0.0.1');
+    url = `${await app.getUrl()}/graphql`;
     await app.get(EventRuntime).relay.stop();
     await app.startAllMicroservices();
     notifications = app.get(NotificationsService);
@@ -356,4 +374,289 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
     expect(await notifications.contacts(adminA, A)).toEqual(contactsA);
     expect(await notifications.contacts(itCell, B)).toEqual([contactB]);
   });
+
+  it('serves the list, marking read and the contacts through GraphQL with the contract’s error codes', async () => {
+    const token = (p: Principal) =>
+      tokenFor({ subject: p.subject, roles: p.roles, department: p.departmentCode }, env);
+    const list = `query($first: Int, $after: String) {
+      notifications(first: $first, after: $after) {
+        unreadCount pageInfo { hasNextPage endCursor }
+        edges { cursor node { id kind role department { id } subjectHi subjectEn bodyHi bodyEn createdAt readAt read } }
+      }
+    }`;
+    type List = {
+      notifications: {
+        unreadCount: number;
+        edges: {
+          node: {
+            id: string;
+            kind: string;
+            role: string | null;
+            department: { id: string } | null;
+            read: boolean;
+          };
+        }[];
+      };
+    };
+    const adminList = await gql<List>(url, list, { first: 10 }, await token(adminA));
+    expect(adminList.errors).toBeUndefined();
+    const nodes = adminList.data!.notifications.edges.map((e) => e.node);
+    expect(nodes.map((n) => [n.kind, n.role])).toEqual([
+      ['BLACKOUT_STARTED', null],
+      ['APPROVAL_SLA_PASSED', 'DEPT_ADMIN'],
+      ['PUBLICATION_FAILED', null],
+    ]);
+    expect(nodes.every((n) => n.department?.id === A && !n.read)).toBe(true);
+    const itList = await gql<List>(url, list, { first: 10 }, await token(itCell));
+    expect(itList.data!.notifications.edges.every((e) => e.node.department === null)).toBe(true);
+    expect(itList.data!.notifications.edges.map((e) => e.node.kind).sort()).toEqual([
+      'APPROVAL_SLA_PASSED',
+      'BLACKOUT_STARTED',
+    ]);
+
+    const mark = `mutation($id: ID!) { markNotificationRead(id: $id) { id read readAt } }`;
+    const marked = await gql<{ markNotificationRead: { read: boolean } }>(
+      url,
+      mark,
+      { id: nodes[0].id },
+      await token(adminA),
+    );
+    expect(marked.data?.markNotificationRead.read).toBe(true);
+    const foreign = await gql(url, mark, { id: nodes[0].id }, await token(approverB));
+    expect(foreign.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(foreign.errors?.[0].message).not.toMatch(/at .*\.ts/);
+    const bad = await gql(url, list, { first: 1000 }, await token(adminA));
+    expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const anonymous = await gql(url, list, { first: 1 });
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+
+    const setContacts = `mutation($d: ID!, $e: [String!]!) {
+      setDepartmentContacts(departmentId: $d, emails: $e) { department { id } emails }
+    }`;
+    const newA = `new-${run}@dept-a.example`;
+    const set = await gql<{ setDepartmentContacts: { department: { id: string }; emails: string[] } }>(
+      url,
+      setContacts,
+      { d: A, e: [newA] },
+      await token(adminA),
+    );
+    expect(set.errors).toBeUndefined();
+    expect(set.data?.setDepartmentContacts).toEqual({ department: { id: A }, emails: [newA] });
+    const refused = await gql(url, setContacts, { d: A, e: ['x@'] }, await token(adminA));
+    expect(refused.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0].extensions?.violations).toEqual([
+      { field: 'emails.0', rule: 'email', message: 'Not an email address' },
+    ]);
+    const itSet = await gql<{ setItCellContacts: { department: null; emails: string[] } }>(
+      url,
+      `mutation($e: [String!]!) { setItCellContacts(emails: $e) { department { id } emails } }`,
+      { e: [contactIt] },
+      await token(itCell),
+    );
+    expect(itSet.data?.setItCellContacts).toEqual({ department: null, emails: [contactIt] });
+    const read = await gql<{ notificationContacts: { emails: string[] } }>(
+      url,
+      `query($d: ID) { notificationContacts(departmentId: $d) { emails } }`,
+      { d: A },
+      await token(editorA),
+    );
+    expect(read.data?.notificationContacts.emails).toEqual([newA]);
+  });
+
+  describe('the clock', () => {
+    let clock: NotifyClock;
+    const kinds = async (p: Principal) => (await notifications.list(p, 100)).edges.map((e) => e.node.kind);
+    const count = (list: string[], kind: string) => list.filter((k) => k === kind).length;
+
+    beforeAll(() => {
+      clock = new NotifyClock(app.get(DataSource), notifications, app.get(NotifyEvents), {
+        intervalMs: 60_000,
+      });
+    });
+
+    it('reminds a department without an achievement at 17:00 IST and tells the IT cell at 18:00, once each', async () => {
+      // Department B published an achievement on 20 November 2026 (IST); department A did not.
+      const content = randomUUID();
+      await produce(
+        record(ContentCreatedSchema, {
+          contentId: content,
+          departmentId: B,
+          snapshot: {
+            contentId: content,
+            departmentId: B,
+            version: 1,
+            kind: ContentKind.ACHIEVEMENT,
+            title: 'Wells',
+          },
+        }),
+        record(PublicationPublishedSchema, {
+          contentId: content,
+          departmentId: B,
+          publicationId: randomUUID(),
+          accountId: randomUUID(),
+          platform: Platform.X,
+          contentVersion: 1,
+          attempt: 1,
+          externalId: `x-${run}`,
+          publishedAt: timestampFromDate(new Date('2026-11-20T04:30:00Z')), // 10:00 IST
+        }),
+      );
+      const ds = app.get(DataSource);
+      await eventually(async () => {
+        const [{ n }] = await asPlatform(ds, (em) =>
+          em.query(
+            `SELECT count(*)::int AS n FROM daily_facts WHERE department_id = $1 AND day = '2026-11-20'`,
+            [B],
+          ),
+        );
+        expect(n).toBe(1);
+      }, 30_000);
+
+      expect(await clock.achievements(new Date('2026-11-20T11:29:00Z'))).toBe(0); // 16:59 IST
+      expect(await clock.achievements(new Date('2026-11-20T11:30:00Z'))).toBe(1); // 17:00 IST: A only
+      expect(await clock.achievements(new Date('2026-11-20T12:10:00Z'))).toBe(0); // 17:40: already told
+      expect(await clock.achievements(new Date('2026-11-20T12:30:00Z'))).toBe(1); // 18:00: the IT cell
+      expect(await clock.achievements(new Date('2026-11-20T18:00:00Z'))).toBe(0); // 23:30: nothing new
+      expect(count(await kinds(editorA), 'ACHIEVEMENT_REMINDER')).toBe(1);
+      expect(count(await kinds(approverB), 'ACHIEVEMENT_REMINDER')).toBe(0);
+      const told = (await notifications.list(itCell, 100)).edges.filter(
+        (e) => e.node.kind === 'ACHIEVEMENT_MISSING',
+      );
+      expect(told.map((e) => e.node.about)).toEqual([{ day: '2026-11-20', departmentId: A }]);
+      await eventually(async () => {
+        const reminders = (await mailsTo(`new-${run}@dept-a.example`)).filter((m) =>
+          m.Subject.includes('Reminder'),
+        );
+        expect(reminders).toHaveLength(1);
+      }, 30_000);
+    }, 60_000);
+
+    it('tells the approvers of a stage at 80 % of its SLA, once, and not for a closed approval', async () => {
+      const opened = new Date('2026-11-21T04:30:00Z');
+      const due = new Date(opened.getTime() + 4 * 3_600_000);
+      const open = (approvalId: string) =>
+        record(ApprovalOpenedSchema, {
+          contentId: randomUUID(),
+          departmentId: A,
+          approvalId,
+          contentVersion: 1,
+          stages: [
+            { role: 'DEPT_APPROVER', requiredApprovals: 1, dueAt: timestampFromDate(due) },
+            { role: 'MINISTER_OFFICE', requiredApprovals: 1 },
+          ],
+          openedAt: timestampFromDate(opened),
+        });
+      const pending = randomUUID();
+      const done = randomUUID();
+      await produce(
+        open(pending),
+        open(done),
+        record(ContentApprovedSchema, { contentId: randomUUID(), departmentId: A, approvalId: done }),
+      );
+      const ds = app.get(DataSource);
+      await eventually(async () => {
+        const rows = await asPlatform(ds, (em) =>
+          em.query(
+            `SELECT approval_id, closed FROM approval_stage_watch WHERE stage_index = 0 AND approval_id = ANY($1)`,
+            [[pending, done]],
+          ),
+        );
+        expect(rows).toHaveLength(2);
+        expect(rows.find((r: { approval_id: string }) => r.approval_id === done).closed).toBe(true);
+      }, 30_000);
+      const at = (hours: number) => new Date(opened.getTime() + hours * 3_600_000);
+      expect(await clock.approvalsNearSla(at(3.1))).toBe(0); // 77 %
+      expect(await clock.approvalsNearSla(at(3.3))).toBe(1); // 82 %: only the pending approval
+      expect(await clock.approvalsNearSla(at(3.9))).toBe(0); // told already
+      expect(await clock.approvalsNearSla(at(4.5))).toBe(0); // past due: the escalation's business
+      const near = (await notifications.list(approverA, 100)).edges.filter(
+        (e) => e.node.kind === 'APPROVAL_SLA_NEAR',
+      );
+      expect(near.map((e) => e.node.about)).toEqual([
+        { approvalId: pending, contentId: expect.any(String), stageIndex: 0 },
+      ]);
+      expect(count(await kinds(editorA), 'APPROVAL_SLA_NEAR')).toBe(0);
+    }, 60_000);
+
+    it('tells of a blackout declared ahead when its start comes, and of its end', async () => {
+      const blackoutId = randomUUID();
+      const startsAt = new Date(Date.now() + 3_600_000);
+      await produce(
+        record(BlackoutDeclaredSchema, {
+          blackoutId,
+          regions: [],
+          startsAt: timestampFromDate(startsAt),
+          endsAt: timestampFromDate(new Date(startsAt.getTime() + 3_600_000)),
+          reason: `Assembly ${run}`,
+        }),
+      );
+      await eventually(async () => {
+        const [{ n }] = await asPlatform(app.get(DataSource), (em) =>
+          em.query(`SELECT count(*)::int AS n FROM blackout_windows WHERE blackout_id = $1`, [blackoutId]),
+        );
+        expect(n).toBe(1);
+      }, 30_000);
+      const started = () => kinds(approverB).then((k) => count(k, 'BLACKOUT_STARTED'));
+      expect(await started()).toBe(1); // the earlier test's window only
+      expect(await clock.blackoutsStarted(new Date())).toBe(0);
+      expect(await clock.blackoutsStarted(new Date(startsAt.getTime() + 1000))).toBe(1);
+      expect(await clock.blackoutsStarted(new Date(startsAt.getTime() + 2000))).toBe(0);
+      expect(await started()).toBe(2);
+      await produce(record(BlackoutEndedSchema, { blackoutId, endedAt: timestampFromDate(new Date()) }));
+      await eventually(async () => {
+        const ended = (await mailsTo(contactB)).filter((m) => m.Subject.includes('Blackout ended: state'));
+        expect(ended).toHaveLength(1);
+      }, 30_000);
+    }, 60_000);
+  });
+
+  it('keeps a mail the SMTP server did not take and sends it on a later attempt, with the same Message-ID', async () => {
+    const mailer = app.get(Mailer);
+    await mailer.stop(); // this test drives the rounds itself
+    const ds = app.get(DataSource);
+    const down = new Mailer(ds, {
+      smtpUrl: 'smtp://127.0.0.1:1',
+      from: 'Prasar <n@prasar.test>',
+      intervalMs: 60_000,
+    });
+    const key = `test-retry:${run}`;
+    await asPlatform(ds, (em) =>
+      notifications.notify(em, {
+        key,
+        kind: 'ACCOUNT_NEEDS_REAUTH',
+        departmentId: B,
+        email: true,
+        message: { subjectHi: `पुनः ${run}`, subjectEn: `Retry ${run}`, bodyHi: 'हिंदी', bodyEn: 'English' },
+        about: {},
+      }),
+    );
+    expect(await down.deliver()).toBe(0);
+    const outbox = () =>
+      asPlatform(ds, (em) =>
+        em.query(
+          `SELECT e.attempts, e.sent_at, e.last_error, e.next_attempt_at > now() AS waiting, e.message_id
+             FROM notification_emails e JOIN notifications n ON n.id = e.notification_id WHERE n.event_key = $1`,
+          [key],
+        ),
+      );
+    const [failed] = await outbox();
+    expect(failed).toMatchObject({ attempts: 1, sent_at: null, waiting: true });
+    expect(failed.last_error).toMatch(/ECONNREFUSED/);
+    expect(await mailer.deliver()).toBe(0); // not due yet
+    await asPlatform(ds, (em) =>
+      em.query(
+        `UPDATE notification_emails SET next_attempt_at = now()
+          WHERE notification_id = (SELECT id FROM notifications WHERE event_key = $1)`,
+        [key],
+      ),
+    );
+    expect(await mailer.deliver()).toBe(1);
+    const [sent] = await outbox();
+    expect(sent.sent_at).toBeInstanceOf(Date);
+    expect(sent.last_error).toBeNull();
+    const arrived = (await mailsTo(contactB)).filter((m) => m.Subject.includes(`Retry ${run}`));
+    expect(arrived).toHaveLength(1);
+    expect(`<${arrived[0].MessageID}>`).toBe(sent.message_id);
+    expect(await mailer.deliver()).toBe(0); // sent once
+  }, 60_000);
 });
