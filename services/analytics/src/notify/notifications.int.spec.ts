@@ -534,9 +534,10 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
     it('tells the approvers of a stage at 80 % of its SLA, once, and not for a closed approval', async () => {
       const opened = new Date('2026-11-21T04:30:00Z');
       const due = new Date(opened.getTime() + 4 * 3_600_000);
-      const open = (approvalId: string) =>
+      // Keyed by content id as the approval service keys them: one content's events stay in order.
+      const open = (approvalId: string, contentId: string) =>
         record(ApprovalOpenedSchema, {
-          contentId: randomUUID(),
+          contentId,
           departmentId: A,
           approvalId,
           contentVersion: 1,
@@ -548,10 +549,11 @@ describe('notifications through Kafka, PostgreSQL and Mailpit', () => {
         });
       const pending = randomUUID();
       const done = randomUUID();
+      const doneContent = randomUUID();
       await produce(
-        open(pending),
-        open(done),
-        record(ContentApprovedSchema, { contentId: randomUUID(), departmentId: A, approvalId: done }),
+        open(pending, randomUUID()),
+        open(done, doneContent),
+        record(ContentApprovedSchema, { contentId: doneContent, departmentId: A, approvalId: done }),
       );
       const ds = app.get(DataSource);
       await eventually(async () => {

@@ -145,10 +145,10 @@ export class NotifyClock implements OnApplicationBootstrap, BeforeApplicationShu
 
   async blackoutsStarted(now: Date): Promise<number> {
     return asPlatform(this.ds, async (em) => {
-      // Windows that hold now (or held and ended unnoticed) and whose start nobody was told of yet.
+      // Windows that hold now and whose start nobody was told of yet (one missed entirely is no news).
       const due: { blackout_id: string }[] = await em.query(
         `SELECT w.blackout_id FROM blackout_windows w
-          WHERE w.starts_at <= $1
+          WHERE w.starts_at <= $1 AND COALESCE(w.ended_at, w.ends_at) > $1
             AND NOT EXISTS (SELECT 1 FROM notifications n
                              WHERE n.event_key = 'blackout-started:' || w.blackout_id AND n.department_id = $2)`,
         [now, IT_CELL],

@@ -167,7 +167,10 @@ export class NotifyEvents {
        ON CONFLICT (blackout_id) DO UPDATE SET regions = $2, reason = $3, starts_at = $4, ends_at = $5`,
       [e.blackoutId, [...e.regions], e.reason, timestampDate(e.startsAt), timestampDate(e.endsAt)],
     );
-    if (timestampDate(e.startsAt) <= at) await this.blackoutNews(em, e.blackoutId, true);
+    // A window already over (an old event read again into a fresh database) is no news.
+    if (timestampDate(e.startsAt) <= at && timestampDate(e.endsAt) > at) {
+      await this.blackoutNews(em, e.blackoutId, true);
+    }
   }
 
   async blackoutEnded(em: EntityManager, e: BlackoutEnded, at: Date): Promise<void> {
