@@ -5,9 +5,10 @@
 //   helm/v3.22.0/helm                      go install helm.sh/helm/v3/cmd/helm@v3.22.0 (+ Makefile ldflags)
 //   helm-unittest/v1.1.2/helm-unittest     go build of the module's ./cmd/helm-unittest
 //   pyvenv/py3.11-kubernetes-validate-1.37.0-checkov-3.3.30/bin/{kubernetes-validate,checkov}
+//   mailpit/v1.33.1/mailpit                go install github.com/axllent/mailpit@v1.33.1 (the local mail sink)
 //
-//   node deploy/tools.mjs ensure helm|helm-unittest|pyvenv|all [...] [--json]
-//   node deploy/tools.mjs path helm|helm-unittest|pyvenv
+//   node deploy/tools.mjs ensure helm|helm-unittest|pyvenv|mailpit|all [...] [--json]
+//   node deploy/tools.mjs path helm|helm-unittest|pyvenv|mailpit
 //
 // A folder counts only once its `.prasar-tool.json` marker is written (the last step), so an
 // interrupted build is redone, and a second `ensure` costs a stat. The marker records the recipe
@@ -23,6 +24,8 @@ import { runAsMain } from './cli.mjs';
 
 export const HELM_VERSION = '3.22.0';
 export const HELM_UNITTEST_VERSION = '1.1.2';
+/** The local SMTP server with an HTTP API (deploy/local/mailpit.mjs); MailHog does not build. */
+export const MAILPIT_VERSION = '1.33.1';
 /** The Python tools, pinned: the schemas of kubernetes-validate and the checks of checkov move with them. */
 export const PYTHON_PACKAGES = { 'kubernetes-validate': '1.37.0', checkov: '3.3.30' };
 
@@ -247,6 +250,35 @@ function helmUnittestSpec() {
   };
 }
 
+function mailpitSpec() {
+  const dir = path.join(TOOLS_DIR, 'mailpit', `v${MAILPIT_VERSION}`);
+  const module = `github.com/axllent/mailpit@v${MAILPIT_VERSION}`;
+  return {
+    name: 'mailpit',
+    version: MAILPIT_VERSION,
+    dir,
+    recipe: 1,
+    bin: { mailpit: 'mailpit' },
+    how: `go install ${module}`,
+    expect: 'about 2 min',
+    preflight: () => requireCommand('go', 'mailpit', GO_HINT),
+    async build(target) {
+      // Into a scratch folder first, so a half-written binary never sits where the marker points.
+      const scratch = `${target}.tmp-${process.pid}`;
+      fs.rmSync(scratch, { recursive: true, force: true });
+      fs.mkdirSync(scratch, { recursive: true });
+      try {
+        await run('go install mailpit', 'go', ['install', '-trimpath', '-ldflags=-s -w', module], {
+          env: { GOBIN: scratch, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' },
+        });
+        fs.renameSync(scratch, target);
+      } finally {
+        fs.rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 export function makeWritable(dir) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
@@ -329,7 +361,13 @@ async function ensurePrometheus() {
   };
 }
 
-const SPECS = { helm: helmSpec, 'helm-unittest': helmUnittestSpec, pyvenv: pyvenvSpec, prometheus: null };
+const SPECS = {
+  helm: helmSpec,
+  'helm-unittest': helmUnittestSpec,
+  pyvenv: pyvenvSpec,
+  mailpit: mailpitSpec,
+  prometheus: null,
+};
 export const TOOL_NAMES = Object.keys(SPECS);
 
 /** Builds or installs a tool unless its cached folder is complete; resolves its paths. */

@@ -243,6 +243,11 @@ function printSignIn(infra: InfraEnv, people: DemoPerson[], clientsFile: string)
     ...rows.map(line),
     `Keycloak admin console: ${infra.KEYCLOAK_ADMIN_CONSOLE} (user ${infra.KEYCLOAK_ADMIN_USER}; password: keycloakAdminPassword in secrets.json beside env.json)`,
     `Department systems: client id and secret per department in ${clientsFile}; docs/integration.md says how to use them`,
+    ...(infra.MAILPIT_API_URL
+      ? [
+          `Notification mail (Mailpit): ${infra.MAILPIT_API_URL}; set a department's addresses with setDepartmentContacts`,
+        ]
+      : []),
   ];
   process.stdout.write(out.join('\n') + '\n');
 }

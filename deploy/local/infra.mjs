@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Local infrastructure for Prasar: a single-node Kafka, a dedicated PostgreSQL cluster with one
-// database per service, and dev JWT signing keys.
+// database per service, the embedded Keycloak, the Mailpit mail sink
+// and dev JWT signing keys.
 //
 //   node deploy/local/infra.mjs up | down | status | env
 //
@@ -17,6 +18,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { runAsMain } from '../cli.mjs';
 import * as keycloak from './keycloak.mjs';
+import * as mailpit from './mailpit.mjs';
 import {
   HOST,
   InfraError,
@@ -882,6 +884,8 @@ function buildEnv(secrets) {
     AUTH_AUDIENCE,
     // The OpenID Connect provider: the embedded Keycloak, or the one AUTH_ISSUER names.
     ...keycloak.envFor(secrets),
+    // The mail sink: the local Mailpit, or the SMTP server SMTP_URL names.
+    ...mailpit.envFor(),
   };
 }
 
@@ -917,6 +921,7 @@ export function up({ quiet: silent = false } = {}) {
         upKafka(),
         upPostgres(secrets),
         keycloak.up({ home: HOME, secrets, say }),
+        mailpit.up({ home: HOME, say }),
       ]);
       const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
       if (failures.length === 1) throw failures[0];
@@ -942,6 +947,7 @@ export function down() {
     await stopKafka();
     await stopPostgres();
     await keycloak.down({ home: HOME, say });
+    await mailpit.down({ home: HOME, say });
   });
 }
 
@@ -998,13 +1004,15 @@ export async function status() {
     privateKey: fs.existsSync(P.privateJwk) ? P.privateJwk : null,
   };
   const oidc = await keycloak.status({ home: HOME });
+  const mail = await mailpit.status({ home: HOME });
   const ok =
     oidc.ready &&
+    mail.ready &&
     kafka.ready &&
     kafka.topicsPresent === kafka.topicsWanted &&
     postgres.ready &&
     postgres.databasesPresent === postgres.databasesWanted;
-  return { ok, kafka, postgres, auth, oidc, envFile: fs.existsSync(P.env) ? P.env : null };
+  return { ok, kafka, postgres, auth, oidc, mail, envFile: fs.existsSync(P.env) ? P.env : null };
 }
 
 /** The contents of env.json as written by the last `up` (or `env`). */
@@ -1047,6 +1055,12 @@ function printStatus(s) {
   else
     say(
       `keycloak: ${o.ready ? `running, pid ${o.pid} on ${o.url}` : o.pid ? `not answering, pid ${o.pid}` : 'not running'}`,
+    );
+  const m = s.mail;
+  if (m.external) say(`mail: external SMTP server (SMTP_URL)`);
+  else
+    say(
+      `mailpit: ${m.ready ? `running, pid ${m.pid}; SMTP ${m.smtpUrl}, API ${m.apiUrl}` : m.pid ? `not answering, pid ${m.pid}` : 'not running'}`,
     );
   say(`env: ${s.envFile ?? 'no env.json yet'}`);
 }

@@ -36,6 +36,10 @@ export interface InfraEnv {
   OIDC_DIRECTORY_CLIENT_ID?: string;
   OIDC_DIRECTORY_CLIENT_SECRET?: string;
   DEMO_USER_PASSWORD?: string;
+  /** The mail sink: the local Mailpit's SMTP address (or the server SMTP_URL named at infra:up). */
+  SMTP_URL?: string;
+  /** The local Mailpit's HTTP API, where tests read what arrived (absent with another SMTP server). */
+  MAILPIT_API_URL?: string;
 }
 
 /** Reads the local infrastructure's environment (PRASAR_INFRA_ENV or $PRASAR_HOME/run/env.json). */

@@ -70,7 +70,11 @@ const SERVICES = [
     db: 'analytics',
     // A read model at engagement volume: its consumer makes one span per batch, and kafkajs's
     // instrumentation would add one per message (a fifth of its CPU).
-    env: () => ({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs' }),
+    // It also owns notifications: their mail goes to the local Mailpit (or SMTP_URL's server).
+    env: (infra) => ({
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'kafkajs',
+      ...(infra.SMTP_URL ? { SMTP_URL: infra.SMTP_URL } : {}),
+    }),
   },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
 ];

@@ -12,6 +12,11 @@ import { RecordsController, RECORDS_VERIFIER } from './export/records.controller
 import { RecordsService } from './export/records.service';
 import { AnalyticsEventsHandler } from './ingest/events.handler';
 import { IngestService } from './ingest/ingest.service';
+import { Mailer, MAILER_OPTIONS } from './notify/mailer';
+import { NotificationsResolver, NotificationContactsResolver } from './notify/notifications.resolver';
+import { NotificationsService } from './notify/notifications.service';
+import { NOTIFY_CLOCK_OPTIONS, NotifyClock } from './notify/notify-clock';
+import { NotifyEvents } from './notify/notify-events';
 import { PRICE_LIST, pricesFrom } from './pricing';
 import {
   ContentMetricsResolver,
@@ -53,6 +58,17 @@ import { AnalyticsService } from './read/analytics.service';
     StateOverviewResolver,
     ContentMetricsResolver,
     PublicationMetricsResolver,
+    NotificationsService,
+    NotifyEvents,
+    NotificationsResolver,
+    NotificationContactsResolver,
+    {
+      provide: MAILER_OPTIONS,
+      useValue: { smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, intervalMs: config.MAIL_POLL_MS },
+    },
+    Mailer,
+    { provide: NOTIFY_CLOCK_OPTIONS, useValue: { intervalMs: config.NOTIFY_CLOCK_MS } },
+    NotifyClock,
   ],
 })
 export class AppModule {}

@@ -16,6 +16,14 @@ export const analyticsShape = {
   ANALYTICS_FACEBOOK_POST_PRICE: price(0),
   ANALYTICS_INSTAGRAM_POST_PRICE: price(0),
   ANALYTICS_WHATSAPP_POST_PRICE: price(0),
+  /** Where notification mail goes (smtp://host:port, smtps://user:password@host:port); none: no mail. */
+  SMTP_URL: z.string().url().optional(),
+  /** The sender of notification mail. */
+  MAIL_FROM: z.string().min(3).default('Prasar <notifications@prasar.local>'),
+  /** How often the mail outbox is looked at, in ms. */
+  MAIL_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  /** How often the notification clock (17:00/18:00 IST, SLA at 80 %, blackout starts) looks, in ms. */
+  NOTIFY_CLOCK_MS: z.coerce.number().int().min(50).max(600_000).default(30_000),
 };
 
 export const config = loadConfigOrExit(analyticsShape);

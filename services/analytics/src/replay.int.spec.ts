@@ -44,6 +44,8 @@ import { eventually, readInfraEnv, scratchDatabase } from '@prasar/testing';
 import { analyticsDataSourceOptions } from './data-source';
 import { AnalyticsEventsHandler } from './ingest/events.handler';
 import { IngestService } from './ingest/ingest.service';
+import { NotificationsService } from './notify/notifications.service';
+import { NotifyEvents } from './notify/notify-events';
 import { DEFAULT_PRICES, PRICE_LIST } from './pricing';
 import { AnalyticsService } from './read/analytics.service';
 
@@ -75,6 +77,9 @@ function fingerprint(ds: DataSource): Promise<Record<string, string>> {
       engagement: 'publication_id',
       sla_breaches: 'approval_id, stage_index',
       daily_facts: 'department_id, day, kind, platform',
+      // What people were told: a replay from the start tells no one again (the rows stay identical).
+      notifications: 'event_key, department_id, audience_role',
+      notification_emails: 'notification_id',
     };
     const out: Record<string, string> = {};
     for (const [table, order] of Object.entries(tables)) {
@@ -296,7 +301,13 @@ describe('analytics replay through Kafka', () => {
         }),
       ],
       controllers: [AnalyticsEventsHandler],
-      providers: [{ provide: PRICE_LIST, useValue: DEFAULT_PRICES }, IngestService],
+      // Notifications ride along (the handler records them with the read models); no mail is sent here.
+      providers: [
+        { provide: PRICE_LIST, useValue: DEFAULT_PRICES },
+        IngestService,
+        NotificationsService,
+        NotifyEvents,
+      ],
     }).compile();
     const app: INestApplication = moduleRef.createNestApplication({ logger: false });
     connectEventTransport(app);
@@ -372,6 +383,7 @@ describe('analytics replay through Kafka', () => {
       expect(first.scorecards.every((s) => s.published > 0)).toBe(true);
       expect(Number(first.tables.engagement.split(':')[0])).toBeGreaterThan(50);
       expect(Number(first.tables.sla_breaches.split(':')[0])).toBeGreaterThan(0);
+      expect(Number(first.tables.notifications.split(':')[0])).toBeGreaterThan(0);
       const met = (o: (typeof first.overview)[number]) =>
         o.departments.filter((x) => departments.includes(x.department.id) && x.achievementPublished).length;
       expect(met(first.overview[1])).toBeLessThan(departments.length);

@@ -1,6 +1,16 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
+  AccountNeedsReauthSchema,
+  ApprovalCancelledSchema,
+  ApprovalOpenedSchema,
+  BlackoutDeclaredSchema,
+  BlackoutEndedSchema,
+  type AccountNeedsReauth,
+  type ApprovalCancelled,
+  type ApprovalOpened,
+  type BlackoutDeclared,
+  type BlackoutEnded,
   ApprovalEscalatedSchema,
   ChangesRequestedSchema,
   ContentApprovedSchema,
@@ -34,15 +44,22 @@ import {
   type StageDecided,
 } from '@prasar/contracts';
 import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
+import { NotifyEvents } from '../notify/notify-events';
 import { IngestService, type EventMeta } from './ingest.service';
 
 const meta = (ctx: KafkaEventContext): EventMeta => ({ id: ctx.event.id, time: ctx.event.time });
 
-/** Every area's events, applied to the read models in the transaction that records them in the inbox. */
+/**
+ * Every area's events, applied to the read models, and what people are told of them, in the
+ * transaction that records them in the inbox.
+ */
 @Controller()
 @UseFilters(PassThroughRpcFilter)
 export class AnalyticsEventsHandler {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly notify: NotifyEvents,
+  ) {}
 
   @EventPattern(eventTypeOf(ContentCreatedSchema))
   created(@Payload() e: ContentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
@@ -65,28 +82,33 @@ export class AnalyticsEventsHandler {
   }
 
   @EventPattern(eventTypeOf(StageDecidedSchema))
-  stageDecided(@Payload() e: StageDecided, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.stageDecided(ctx.manager, e, meta(ctx));
+  async stageDecided(@Payload() e: StageDecided, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.stageDecided(ctx.manager, e, meta(ctx));
+    await this.notify.stageDecided(ctx.manager, e, ctx.event.time);
   }
 
   @EventPattern(eventTypeOf(ChangesRequestedSchema))
-  changesRequested(@Payload() e: ChangesRequested, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.changesRequested(ctx.manager, e, meta(ctx));
+  async changesRequested(@Payload() e: ChangesRequested, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.changesRequested(ctx.manager, e, meta(ctx));
+    await this.notify.approvalClosed(ctx.manager, e.approvalId);
   }
 
   @EventPattern(eventTypeOf(ContentApprovedSchema))
-  approved(@Payload() e: ContentApproved, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.contentApproved(ctx.manager, e, meta(ctx));
+  async approved(@Payload() e: ContentApproved, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.contentApproved(ctx.manager, e, meta(ctx));
+    await this.notify.approvalClosed(ctx.manager, e.approvalId);
   }
 
   @EventPattern(eventTypeOf(ContentRejectedSchema))
-  rejected(@Payload() e: ContentRejected, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.contentRejected(ctx.manager, e, meta(ctx));
+  async rejected(@Payload() e: ContentRejected, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.contentRejected(ctx.manager, e, meta(ctx));
+    await this.notify.approvalClosed(ctx.manager, e.approvalId);
   }
 
   @EventPattern(eventTypeOf(ApprovalEscalatedSchema))
-  escalated(@Payload() e: ApprovalEscalated, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.approvalEscalated(ctx.manager, e, meta(ctx));
+  async escalated(@Payload() e: ApprovalEscalated, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.approvalEscalated(ctx.manager, e, meta(ctx));
+    await this.notify.approvalEscalated(ctx.manager, e, ctx.event.time);
   }
 
   @EventPattern(eventTypeOf(PublicationScheduledSchema))
@@ -105,13 +127,39 @@ export class AnalyticsEventsHandler {
   }
 
   @EventPattern(eventTypeOf(PublicationFailedSchema))
-  failed(@Payload() e: PublicationFailed, @Ctx() ctx: KafkaEventContext): Promise<void> {
-    return this.ingest.publicationFailed(ctx.manager, e, meta(ctx));
+  async failed(@Payload() e: PublicationFailed, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.ingest.publicationFailed(ctx.manager, e, meta(ctx));
+    await this.notify.publicationFailed(ctx.manager, e, ctx.event.id);
   }
 
   @EventPattern(eventTypeOf(PublicationPublishedSchema))
   published(@Payload() e: PublicationPublished, @Ctx() ctx: KafkaEventContext): Promise<void> {
     return this.ingest.publicationPublished(ctx.manager, e, meta(ctx));
+  }
+
+  @EventPattern(eventTypeOf(ApprovalOpenedSchema))
+  opened(@Payload() e: ApprovalOpened, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.notify.approvalOpened(ctx.manager, e, ctx.event.time);
+  }
+
+  @EventPattern(eventTypeOf(ApprovalCancelledSchema))
+  approvalCancelled(@Payload() e: ApprovalCancelled, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.notify.approvalClosed(ctx.manager, e.approvalId);
+  }
+
+  @EventPattern(eventTypeOf(AccountNeedsReauthSchema))
+  needsReauth(@Payload() e: AccountNeedsReauth, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.notify.accountNeedsReauth(ctx.manager, e, ctx.event.id);
+  }
+
+  @EventPattern(eventTypeOf(BlackoutDeclaredSchema))
+  blackoutDeclared(@Payload() e: BlackoutDeclared, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.notify.blackoutDeclared(ctx.manager, e, new Date());
+  }
+
+  @EventPattern(eventTypeOf(BlackoutEndedSchema))
+  blackoutEnded(@Payload() e: BlackoutEnded, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.notify.blackoutEnded(ctx.manager, e, ctx.event.time);
   }
 
   @EventPattern(eventTypeOf(EngagementSnapshotSchema))
