@@ -742,7 +742,8 @@ async function ensureAppRole(client, { attempt }, adminUrl, svc, password) {
   const db = client.escapeIdentifier(`prasar_${svc}`);
   const { rows } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   const literal = client.escapeLiteral(password);
-  if (!rows.length) await attempt(svc, `create role ${role}`, `CREATE ROLE ${ident} LOGIN PASSWORD ${literal}`);
+  if (!rows.length)
+    await attempt(svc, `create role ${role}`, `CREATE ROLE ${ident} LOGIN PASSWORD ${literal}`);
   else if (!(await canConnect(serviceUrl(adminUrl, svc, password, role)))) {
     await attempt(svc, `set the password of ${role}`, `ALTER ROLE ${ident} LOGIN PASSWORD ${literal}`);
   }
