@@ -6,7 +6,6 @@ import { signDevToken, type DevTokenClaims } from '@prasar/auth';
 
 export * from './platform-sim';
 export * from './oidc';
-export * from './property';
 
 /** What `npm run infra:up` wrote: brokers, database URLs, the dev JWT key pair. */
 export interface InfraEnv {
