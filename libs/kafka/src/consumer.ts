@@ -186,8 +186,18 @@ export class EventConsumer {
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) break;
         const chunk = batch.messages.slice(i, i + size);
-        if (!(await this.processTogether(batch.topic, batch.partition, chunk))) {
-          for (const message of chunk) await this.process(batch.topic, batch.partition, message, heartbeat);
+        // One transaction for the chunk can outlast the session on a busy machine: heartbeats go
+        // on while it runs (a rebalance they report is acted on at the heartbeat below).
+        const keepAlive = setInterval(
+          () => void heartbeat().catch(() => undefined),
+          this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+        );
+        try {
+          if (!(await this.processTogether(batch.topic, batch.partition, chunk))) {
+            for (const message of chunk) await this.process(batch.topic, batch.partition, message, heartbeat);
+          }
+        } finally {
+          clearInterval(keepAlive);
         }
         resolveOffset(chunk[chunk.length - 1].offset);
         await commitOffsetsIfNecessary();
