@@ -2,7 +2,9 @@
 // Builds a service for a container image: transpiles the service and the libraries it may import
 // with swc (decorator metadata kept, `@prasar/*` aliases rewritten to relative paths) into
 // dist/<service>/, with the non-code files they read at run time (SDL, JSON). Type checking is a
-// separate step (`npm run typecheck`). Usage: node scripts/build.mjs <service>|--all
+// separate step (`npm run typecheck`). Usage: node scripts/build.mjs <service>|--all [--out <dir>]
+// (--out: another directory inside the repository than dist/, so node_modules still resolve; the
+// end-to-end tests build their own copy there and run it, as the image does).
 import { transformFile } from '@swc/core';
 import {
   cpSync,
@@ -14,7 +16,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,10 +34,10 @@ function walk(dir) {
 
 const isSource = (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts') && !f.endsWith('.d.ts');
 
-async function build(service) {
+async function build(service, outRoot) {
   const serviceDir = join(ROOT, 'services', service);
   if (!existsSync(serviceDir)) throw new Error(`no service ${service}`);
-  const out = join(ROOT, 'dist', service);
+  const out = join(outRoot, service);
   rmSync(out, { recursive: true, force: true });
   const roots = [
     join(serviceDir, 'src'),
@@ -74,9 +76,11 @@ async function build(service) {
 }
 
 const arg = process.argv[2];
-const services = arg === '--all' ? readdirSync(join(ROOT, 'services')) : [arg];
-if (!arg) {
-  process.stderr.write('usage: node scripts/build.mjs <service>|--all\n');
+const outFlag = process.argv.indexOf('--out');
+const outRoot = outFlag > 0 ? resolve(process.argv[outFlag + 1]) : join(ROOT, 'dist');
+if (!arg || (outFlag > 0 && !process.argv[outFlag + 1])) {
+  process.stderr.write('usage: node scripts/build.mjs <service>|--all [--out <dir>]\n');
   process.exit(2);
 }
-for (const s of services) await build(s);
+const services = arg === '--all' ? readdirSync(join(ROOT, 'services')) : [arg];
+for (const s of services) await build(s, outRoot);

@@ -58,7 +58,20 @@ export interface ConsumerOptions {
    * as on the real topic (envelope.ts). Contract topics need no entry.
    */
   topicAliases?: Record<string, Topic>;
+  /**
+   * How long the broker waits without a heartbeat before it takes a member's partitions away (a
+   * killed process's partitions move to the survivors after about this long). 6 s, the broker's
+   * minimum (group.min.session.timeout.ms); heartbeats go every `heartbeatIntervalMs` (1 s), and
+   * after every chunk of a batch and during retry backoffs. A stopped consumer leaves the group at
+   * once (disconnect on SIGTERM), so only a crash waits for the timeout.
+   */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
 }
+
+/** A killed consumer's partitions move after this long (see ConsumerOptions.sessionTimeoutMs). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
 
 export type Outcome = 'handled' | 'duplicate' | 'ignored' | 'dead-lettered';
 
@@ -97,8 +110,11 @@ export class EventConsumer {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+      // An idle consumer hears of a rebalance between fetches: a long poll of at most a second
+      // (kafkajs waits 5 s by default) lets the survivors rejoin soon after a member died.
+      maxWaitTimeInMs: 1_000,
     });
     this.consumer = consumer;
     this.assigned = new Promise<void>((resolve) => {
@@ -122,12 +138,19 @@ export class EventConsumer {
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
     });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    // Not awaited: run() resolves only once the group has been joined, and a join waits for every
+    // member to rejoin (after a crash, for the dead member's session to time out). The service
+    // serves meanwhile; its partitions come when the group has settled (waitForAssignment).
+    consumer
+      .run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+        eachBatch: (payload) => this.eachBatch(payload),
+      })
+      .catch((err: unknown) =>
+        this.logger.error({ err, groupId: this.options.groupId }, 'the consumer could not join its group'),
+      );
   }
 
   /** Resolves once the group has been assigned partitions (useful before producing in tests). */
@@ -169,8 +192,18 @@ export class EventConsumer {
       for (let i = 0; i < batch.messages.length; i += size) {
         if (!isRunning() || isStale()) break;
         const chunk = batch.messages.slice(i, i + size);
-        if (!(await this.processTogether(batch.topic, batch.partition, chunk))) {
-          for (const message of chunk) await this.process(batch.topic, batch.partition, message, heartbeat);
+        // One transaction for the chunk can outlast the session on a busy machine: heartbeats go
+        // on while it runs (a rebalance they report is acted on at the heartbeat below).
+        const keepAlive = setInterval(
+          () => void heartbeat().catch(() => undefined),
+          this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+        );
+        try {
+          if (!(await this.processTogether(batch.topic, batch.partition, chunk))) {
+            for (const message of chunk) await this.process(batch.topic, batch.partition, message, heartbeat);
+          }
+        } finally {
+          clearInterval(keepAlive);
         }
         resolveOffset(chunk[chunk.length - 1].offset);
         await commitOffsetsIfNecessary();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   Global,
   Inject,
@@ -79,7 +80,14 @@ export class EventingModule {
         { provide: EVENTING_OPTIONS, useValue: options },
         {
           provide: KAFKA,
-          useFactory: () => createKafka(`prasar-${options.service}`, options.brokers, createLogger('kafka')),
+          useFactory: () =>
+            createKafka(
+              // The process in the client id (and so in its group member ids): which replica
+              // holds which partitions is visible in the group's description.
+              `prasar-${options.service}-${hostname()}-${process.pid}`,
+              options.brokers,
+              createLogger('kafka'),
+            ),
         },
         EventRuntime,
         EventPublisher,

@@ -6,7 +6,6 @@ import { signDevToken, type DevTokenClaims } from '@prasar/auth';
 
 export * from './platform-sim';
 export * from './oidc';
-export * from './property';
 
 /** What `npm run infra:up` wrote: brokers, database URLs, the dev JWT key pair. */
 export interface InfraEnv {
@@ -107,6 +106,7 @@ interface StackModule {
       ports?: Record<string, number>;
       onLine?: (name: string, line: string) => void;
       extraEnv?: Record<string, string>;
+      builtRoot?: string;
     },
   ) => ChildProcess;
   waitHealthy: (name: string, port: number, child: ChildProcess, timeoutMs?: number) => Promise<void>;
@@ -163,12 +163,14 @@ export interface RunningStack {
   stop(): Promise<void>;
   /** Stops one service (SIGTERM, as a rolling restart does) and waits until it has exited. */
   stopService(name: string): Promise<void>;
-  /** Starts a stopped service again and waits until it is healthy. */
-  startService(name: string): Promise<void>;
   /** Freezes a running service (SIGSTOP): it keeps its port and answers nothing, like a hung process. */
   pauseService(name: string): void;
   /** Lets a frozen service run on (SIGCONT). */
   resumeService(name: string): void;
+  /** Kills one service at once (SIGKILL, as a crash or an OOM kill does) and waits until it is gone. */
+  killService(name: string): Promise<void>;
+  /** Starts a stopped service again and waits until it is healthy; resolves with how long that took (ms). */
+  startService(name: string): Promise<number>;
 }
 
 /**
@@ -178,10 +180,30 @@ export interface RunningStack {
 export async function startStack(options: {
   ports: Record<string, number>;
   extraEnv?: Record<string, string>;
+  /**
+   * Run every service from its built form (`scripts/build.mjs`, what the container image runs),
+   * built first into a directory of this stack's own under dist/ (removed by stop()).
+   */
+  built?: boolean;
 }): Promise<RunningStack> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const stack = require('./stack.cjs') as StackModule;
+  const stack = require('./stack.cjs') as StackModule & { ROOT: string };
   const env = readInfraEnv();
+  let builtRoot: string | undefined;
+  if (options.built) {
+    const { execFileSync } = await import('node:child_process');
+    const { randomUUID } = await import('node:crypto');
+    builtRoot = join(stack.ROOT, 'dist', `e2e-${randomUUID().slice(0, 8)}`);
+    execFileSync(process.execPath, ['scripts/build.mjs', '--all', '--out', builtRoot], {
+      cwd: stack.ROOT,
+      stdio: 'ignore',
+    });
+  }
+  const removeBuilt = async () => {
+    if (!builtRoot) return;
+    const { rm } = await import('node:fs/promises');
+    await rm(builtRoot, { recursive: true, force: true });
+  };
   const logs: string[] = [];
   const children = new Map<string, ChildProcess>();
   const terminate = (c: ChildProcess) =>
@@ -194,24 +216,36 @@ export async function startStack(options: {
     });
   const stop = async () => {
     await Promise.all([...children.values()].map(terminate));
+    await removeBuilt();
   };
+  const kill = (c: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    });
   const serviceNamed = (name: string) => {
     const service = stack.SERVICES.find((s) => s.name === name);
     if (!service) throw new Error(`no service named ${name}`);
     return service;
   };
   const start = async (service: StackModule['SERVICES'][number]) => {
+    const began = Date.now();
     const child = stack.spawnService(service, env, {
       ports: options.ports,
       extraEnv: { LOG_LEVEL: 'warn', ...options.extraEnv },
       onLine: (name, line) => logs.push(`${name}| ${line}`),
+      builtRoot,
     });
     children.set(service.name, child);
     await stack.waitHealthy(service.name, options.ports[service.name], child);
+    return Date.now() - began;
   };
   const missing = stack.SERVICES.filter((s) => options.ports[s.name] === undefined).map((s) => s.name);
-  if (missing.length)
+  if (missing.length) {
+    await removeBuilt();
     throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
+  }
   try {
     for (const service of stack.SERVICES) await start(service);
   } catch (err) {
@@ -230,11 +264,15 @@ export async function startStack(options: {
       const child = children.get(serviceNamed(name).name);
       if (child) await terminate(child);
     },
+    killService: async (name) => {
+      const child = children.get(serviceNamed(name).name);
+      if (child) await kill(child);
+    },
     startService: async (name) => {
       const child = children.get(name);
       if (child && child.exitCode === null && child.signalCode === null)
         throw new Error(`${name} is running`);
-      await start(serviceNamed(name));
+      return start(serviceNamed(name));
     },
     pauseService: (name) => {
       children.get(serviceNamed(name).name)?.kill('SIGSTOP');

@@ -154,9 +154,26 @@ function nodeArgs(entry, { telemetry = true } = {}) {
   return [...args, entry];
 }
 
-/** Starts one service; its output lines are passed to `onLine`. */
-function spawnService(service, infra, { ports, onLine, extraEnv } = {}) {
-  const child = spawn(process.execPath, nodeArgs(service.entry), {
+/**
+ * Node arguments that run a service from its built form under `builtRoot` (what
+ * `node scripts/build.mjs --all --out <builtRoot>` wrote), as the container image runs it.
+ */
+function builtArgs(service, builtRoot) {
+  const root = join(builtRoot, service.name);
+  return [
+    '-r',
+    join(root, 'libs/telemetry/src/register.js'),
+    join(root, `services/${service.name}/src/main.js`),
+  ];
+}
+
+/**
+ * Starts one service (from its TypeScript source, or from its built form when `builtRoot` is
+ * given); its output lines are passed to `onLine`.
+ */
+function spawnService(service, infra, { ports, onLine, extraEnv, builtRoot } = {}) {
+  const args = builtRoot ? builtArgs(service, builtRoot) : nodeArgs(service.entry);
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...serviceEnv(service, infra, ports), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -240,6 +257,7 @@ module.exports = {
   MIGRATING,
   serviceEnv,
   nodeArgs,
+  builtArgs,
   spawnService,
   waitHealthy,
   runToCompletion,

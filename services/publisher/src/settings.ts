@@ -108,8 +108,12 @@ export const publisherShape = {
   /** How often due publish jobs are claimed, and how many may be in flight at once in one process. */
   PUBLISHER_POLL_INTERVAL_MS: ms(20, 60_000, 500),
   PUBLISHER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
-  /** How long a claimed job is protected; past it, the job is reconciled by whoever claims it next. */
-  PUBLISHER_LEASE_MS: ms(1_000, 3_600_000, 120_000),
+  /**
+   * How long a claimed job is protected without a renewal; past it, the job is reconciled by
+   * whoever claims it next. A live attempt renews its lease every third of it, so this bounds how
+   * long a crashed worker's claim waits (with the poll interval and the look-up: within 30 s).
+   */
+  PUBLISHER_LEASE_MS: ms(1_000, 3_600_000, 15_000),
   /** Platform calls per publication before a retryable failure becomes final. */
   PUBLISHER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Exponential backoff between retryable attempts: the first delay, and the cap. */

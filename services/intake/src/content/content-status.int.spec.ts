@@ -19,7 +19,7 @@ import {
   PublishRequestedSchema,
 } from '@prasar/contracts';
 import { asPlatform } from '@prasar/persistence';
-import { forAll } from '@prasar/testing';
+import fc from 'fast-check';
 import {
   contentInput,
   principal,
@@ -27,7 +27,14 @@ import {
   uniqueCode,
   type IntakeHarness,
 } from '../testing/intake-harness';
-import { expectedStatus, generateHistory, replay, type StatusEvent } from '../testing/status-history';
+import {
+  arrival,
+  arrive,
+  expectedStatus,
+  replay,
+  statusHistory,
+  type StatusEvent,
+} from '../testing/status-history';
 import { Content, type ContentStatus } from './content.entity';
 import { toContentBody } from './content.resolver';
 import { StatusReconciler } from './status-reconciler';
@@ -121,17 +128,18 @@ describe("a content's status over Kafka, whatever order its events arrive in", (
     });
 
   it('ends in the status the publications call for, with the audit entries of the in-order history', async () => {
-    const runs = await forAll(
-      12,
-      async (g) => {
-        const history = generateHistory(g);
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(statusHistory, arrival, async (history, how) => {
+        cases += 1;
         // The generator's targets are account-0..2: this department's accounts in their place.
         const real = new Map(history.targets.map((t, i) => [t, accounts[i] as string]));
         const targets = history.targets.map((t) => real.get(t) as string);
         const events = history.events.map((e) =>
           e.type === 'APPROVED' ? e : { ...e, accountId: real.get(e.accountId) as string },
         );
-        const contentId = await submitted(targets, `case ${g.seed}`);
+        // A content of its own per case (shrinking reruns cases: each gets a fresh one).
+        const contentId = await submitted(targets, `case ${cases} ${randomUUID().slice(0, 8)}`);
         const publicationIds = new Map(
           events.flatMap((e) => (e.type === 'PROGRESS' ? [[e.publicationId, randomUUID()]] : [])) as [
             string,
@@ -139,9 +147,8 @@ describe("a content's status over Kafka, whatever order its events arrive in", (
           ][],
         );
 
-        const arrived = g.duplicateAndShuffle(events, events.length);
         const ids: string[] = [];
-        for (const e of arrived) {
+        for (const e of arrive(events, how)) {
           const [schema, message] = toEvent(contentId, publicationIds, e);
           ids.push(await h.emit(schema, message));
         }
@@ -158,10 +165,11 @@ describe("a content's status over Kafka, whatever order its events arrive in", (
         // Submission's status change, then one per step; the trail's chain is intact.
         expect(state.statusEvents).toBe(1 + expected.audit.length);
         expect(await h.audit.verify(contentId)).toEqual({ intact: true });
-      },
-      4242,
+      }),
+      // A fixed seed: every run checks the same twelve cases through Kafka; a failure is shrunk.
+      { seed: 4242, numRuns: 12 },
     );
-    expect(runs).toBeGreaterThan(0);
+    expect(cases).toBeGreaterThanOrEqual(12);
   });
 
   describe('reconciliation of contents stuck in an existing database', () => {

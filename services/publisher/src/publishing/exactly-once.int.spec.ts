@@ -279,3 +279,56 @@ describe('exactly once, whatever the platform does', () => {
     ]);
   });
 });
+
+describe('a live slow call keeps its claim', () => {
+  let h: PublisherHarness;
+  const department = unique('health');
+  const LEASE_MS = 1_500;
+
+  beforeAll(async () => {
+    // A short lease and a call that takes more than twice as long (the simulator's added latency).
+    h = await startPublisher('lease_renewal', {
+      env: { PUBLISHER_LEASE_MS: String(LEASE_MS), PLATFORM_REQUEST_TIMEOUT_MS: '15000' },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('is never taken over while it runs: the lease is renewed, and the post is made once', async () => {
+    const { account, id } = await simXAccount(h, department, { username: 'MPHealth' });
+    await h.sim.injectFault({
+      kind: 'latency',
+      latencyMs: 4 * LEASE_MS,
+      operation: 'x.tweets.create',
+      account: id,
+      count: 1,
+    });
+    const r = requestMessage({ account });
+    await h.request({ account, publicationId: r.publicationId });
+    const started = Date.now();
+    let running = true;
+    const call = h.worker.runOnce().finally(() => {
+      running = false;
+    });
+    // Another worker claims at real time over the whole call: the job is never due for it.
+    const stolen: string[] = [];
+    let rounds = 0;
+    while (running) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (!running) break;
+      rounds += 1;
+      stolen.push(...(await h.jobs.claimDue(new Date())).map((c) => c.job.publicationId));
+    }
+    expect(await call).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThan(3 * LEASE_MS);
+    expect(rounds).toBeGreaterThan(10);
+    expect(stolen).toEqual([]);
+    expect(await h.job(r.publicationId)).toMatchObject({
+      state: 'PUBLISHED',
+      attempts: 1,
+      reconciled: false,
+    });
+    expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(1);
+  });
+});

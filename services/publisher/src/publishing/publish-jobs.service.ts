@@ -384,6 +384,31 @@ export class PublishJobs {
     return updated === 1;
   }
 
+  /**
+   * Keeps a claim's lease alive while its attempt runs: renews it every third of the lease, so a
+   * live slow call is never taken over, while a dead worker's claim runs out within one lease.
+   * Returns the function that stops the renewals (call it once the attempt is over).
+   */
+  keepLease(c: ClaimedJob): () => void {
+    const timer = setInterval(
+      () => {
+        this.extendLease(c).then(
+          (held) => {
+            if (!held) clearInterval(timer); // taken over or finished: nothing left to keep
+          },
+          (err: unknown) =>
+            logger.warn(
+              { err, publicationId: c.job.publicationId },
+              'renewing a lease failed; trying again at the next renewal',
+            ),
+        );
+      },
+      Math.max(100, Math.floor(this.options.leaseMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Extends the claim's lease; false when the claim was lost. */
   async extendLease(c: ClaimedJob, now = new Date()): Promise<boolean> {
     const [, updated] = await asPlatform(this.ds, (em) =>

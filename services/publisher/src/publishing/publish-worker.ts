@@ -94,6 +94,9 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
   async process(c: ClaimedJob): Promise<void> {
     const elapsed = startTimer();
     let result: AttemptResult;
+    // The lease is renewed while this process works on the attempt; a crash stops the renewals,
+    // and the claim runs out within one lease (PUBLISHER_LEASE_MS) for another worker to reconcile.
+    const stopRenewing = this.jobs.keepLease(c);
     try {
       result = await this.attempt(c);
       await this.options.afterCall?.(c);
@@ -104,6 +107,7 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
         { err, publicationId: c.job.publicationId, attempt: c.attempt.attempt },
         'publish attempt stopped before its outcome was recorded',
       );
+      stopRenewing();
       return;
     }
     try {
@@ -113,6 +117,8 @@ export class PublishWorker implements OnApplicationBootstrap, BeforeApplicationS
         { err, publicationId: c.job.publicationId },
         'recording the outcome failed; the job will be reconciled',
       );
+    } finally {
+      stopRenewing();
     }
     attemptDuration.record(elapsed(), { platform: c.job.platform, outcome: result.outcome.kind });
   }
