@@ -169,7 +169,7 @@ export class KeycloakDirectory implements IdentityDirectory {
   async listIntegrationClients(departmentCode?: string): Promise<IntegrationClient[]> {
     const res = await this.call(
       'GET',
-      `/clients?clientId=${encodeURIComponent(CLIENT_PREFIX)}&search=true&first=0&max=2000`,
+      `/clients?clientId=${encodeURIComponent(CLIENT_PREFIX)}&search=true&first=0&max=500`,
     );
     const all = (await res.json()) as KcClient[];
     return all

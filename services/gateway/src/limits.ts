@@ -28,6 +28,7 @@ import {
   type SelectionSetNode,
   type Source,
 } from 'graphql';
+import { LIST_MAXIMA } from './list-sizes';
 
 export interface OperationLimits {
   /** Deepest field nesting allowed (introspection is bounded separately). */
@@ -40,7 +41,10 @@ export interface OperationLimits {
   maxCost: number;
 }
 
-/** The assumed length of a list whose size no argument states (the contract's page size). */
+/**
+ * The assumed length of a list of leaves (strings, enums) that no argument sizes; lists of objects
+ * are sized by their slicing argument or their real maximum (list-sizes.ts).
+ */
 export const DEFAULT_LIST_SIZE = 20;
 /** A mutation's fixed cost on top of its selections: it writes. */
 export const MUTATION_COST = 10;
@@ -69,6 +73,7 @@ export function measureOperation(
   document: DocumentNode,
   operationName?: string | null,
   variables?: Record<string, unknown> | null,
+  listMaxima: Readonly<Record<string, number>> = LIST_MAXIMA,
 ): OperationMeasure {
   const operation = getOperationAST(document, operationName);
   if (!operation) return ZERO;
@@ -169,7 +174,9 @@ export function measureOperation(
         : ZERO;
     const aliases = children.aliases + (node.alias ? 1 : 0);
     if (inIntrospection) return { depth: 0, cost: 0, aliases };
-    const size = isList ? (ownSlice ?? slice ?? DEFAULT_LIST_SIZE) : 1;
+    const size = isList
+      ? (ownSlice ?? slice ?? listMaxima[`${parent.name}.${definition.name}`] ?? DEFAULT_LIST_SIZE)
+      : 1;
     return {
       depth: children.depth + 1,
       cost: ((isCompositeType(namedType) ? 1 : 0) + children.cost) * size,

@@ -31,7 +31,8 @@ export class DepartmentService {
   list(caller: Principal): Promise<Department[]> {
     const scope = departmentScope(caller);
     return asCaller(this.ds, caller, (em) =>
-      em.find(Department, { where: scope ? { id: scope } : {}, order: { code: 'ASC' } }),
+      // A state's departments, at most 200 (the gateway's cost estimate counts on it).
+      em.find(Department, { where: scope ? { id: scope } : {}, order: { code: 'ASC' }, take: 200 }),
     );
   }
 

@@ -28,8 +28,9 @@ export class PublicationResolver {
     @Args('from') from: Date,
     @Args('to') to: Date,
     @Args('departmentId') departmentId?: string | null,
+    @Args('first') first?: number | null,
   ): Promise<Publication[]> {
-    return this.publications.calendar(caller, from, to, departmentId);
+    return this.publications.calendar(caller, from, to, departmentId, first ?? undefined);
   }
 
   @ResolveField('content')

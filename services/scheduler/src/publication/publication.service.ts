@@ -21,6 +21,10 @@ import { Account, ApprovedContent, Publication, type HoldReason } from './public
 import { PublicationEvents } from './publication.events';
 
 /** Roles that schedule and cancel a department's publications. */
+/** How many publications a calendar answers by default, and at most (the gateway counts by `first`). */
+export const CALENDAR_DEFAULT_SIZE = 500;
+export const CALENDAR_MAX_SIZE = 5000;
+
 export const SCHEDULER_ROLES: Role[] = ['DEPT_EDITOR', 'DEPT_ADMIN', 'INTEGRATION', 'IT_CELL_ADMIN'];
 
 /** States in which a publication occupies its account's slot. */
@@ -223,7 +227,18 @@ export class PublicationService {
   }
 
   /** The calendar: publications in a period, the caller's department (or one the IT cell names). */
-  calendar(caller: Principal, from: Date, to: Date, departmentId?: string | null): Promise<Publication[]> {
+  calendar(
+    caller: Principal,
+    from: Date,
+    to: Date,
+    departmentId?: string | null,
+    first = CALENDAR_DEFAULT_SIZE,
+  ): Promise<Publication[]> {
+    if (!Number.isInteger(first) || first < 1 || first > CALENDAR_MAX_SIZE) {
+      throw new BadInputError('The calendar size is out of range', [
+        { field: 'first', rule: 'RANGE', message: `first is 1-${CALENDAR_MAX_SIZE}` },
+      ]);
+    }
     if (to.getTime() <= from.getTime()) {
       throw new BadInputError('The period is empty', [
         { field: 'to', rule: 'AFTER_FROM', message: '`to` must be after `from`' },
@@ -241,7 +256,7 @@ export class PublicationService {
         .where('p.scheduled_at >= :from AND p.scheduled_at < :to', { from, to })
         .orderBy('p.scheduled_at', 'ASC')
         .addOrderBy('p.id', 'ASC')
-        .limit(5000);
+        .limit(first);
       if (scope) qb.andWhere('p.department_id = :scope', { scope });
       if (departmentId)
         qb.andWhere('p.department_id = :departmentId', {
