@@ -68,6 +68,13 @@ async function build(service) {
   for (const extra of ['libs/contracts/topics.json', `services/${service}/supergraph.graphql`]) {
     if (existsSync(join(ROOT, extra))) cpSync(join(ROOT, extra), join(out, extra));
   }
+  // A service with a web app (the console) also gets its static files, built by Vite, beside it.
+  const viteConfig = join(serviceDir, 'web', 'vite.config.mts');
+  if (existsSync(viteConfig)) {
+    const { build: viteBuild } = await import('vite');
+    await viteBuild({ configFile: viteConfig, logLevel: 'warn', build: { outDir: join(out, 'web') } });
+    process.stdout.write(`[build] ${service}: web app → ${relative(ROOT, join(out, 'web'))}/\n`);
+  }
   process.stdout.write(
     `[build] ${service}: ${count} modules → ${relative(ROOT, out)}/services/${service}/src/main.js\n`,
   );

@@ -70,6 +70,7 @@ async function start() {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stack.ensureConsoleBuilt({ onLine: (name, line) => say(`${name}: ${line}`) });
   for (const service of stack.SERVICES) {
     say(`starting ${service.name} on port ${service.port}…`);
     const child = stack.spawnService(service, env, {
@@ -93,7 +94,9 @@ async function start() {
       onLine: (line) => say(line),
     },
   );
+  const consolePort = stack.SERVICES.find((s) => s.name === 'console').port;
   say('');
+  say(`Prasar Console: http://127.0.0.1:${consolePort}/ (sign in as e.g. agriculture.editor)`);
   say('Prasar is up. GraphQL gateway: http://127.0.0.1:4000/graphql');
   say(
     'Tokens: people sign in at the provider above; for quick API calls, `npm run token -- --role DEPT_EDITOR --department agriculture` prints a development token. Ctrl-C stops the services.',
@@ -110,6 +113,7 @@ async function test() {
       ['node', ['scripts/run-ts.mjs', 'scripts/codegen.ts', '--check']],
     ],
     ['typecheck', ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']]],
+    ['typecheck the console web app', ['npx', ['tsc', '-p', 'services/console/web/tsconfig.json']]],
     ['build every service', ['node', ['scripts/build.mjs', '--all']]],
     // The module-boundary lint rule reads Nx's project graph; compute it first (no daemon in CI).
     ['project graph', ['npx', ['nx', 'show', 'projects']]],
