@@ -73,7 +73,11 @@ describe('console server', () => {
     const res = await fetch(`${base}/config.json`);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({
-      oidc: { issuer: 'http://127.0.0.1:18080/realms/prasar', clientId: 'prasar-console' },
+      oidc: {
+        issuer: 'http://127.0.0.1:18080/realms/prasar',
+        clientId: 'prasar-console',
+        tokenPath: '/oidc/token',
+      },
       graphqlPath: '/graphql',
     });
   });
@@ -167,5 +171,92 @@ describe('console server', () => {
       CONSOLE_STATIC_DIR: join(dir, 'nowhere'),
     });
     expect(() => createConsoleServer({ config, log: silent })).toThrow(/not built/);
+  });
+});
+
+describe('console server: the token pass-through', () => {
+  let provider: Server;
+  let issuer: string;
+  let server: Server;
+  let base: string;
+  let dir: string;
+  let tokenRequests: { headers: IncomingHttpHeaders; body: string }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'console-static-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
+    tokenRequests = [];
+    provider = createServer((req, res) => {
+      if (req.url === '/realms/p/.well-known/openid-configuration') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ issuer, token_endpoint: `${issuer}/protocol/openid-connect/token` }));
+        return;
+      }
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        tokenRequests.push({ headers: req.headers, body });
+        const ok = body.includes('code=good');
+        res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(ok ? { access_token: 'a', token_type: 'Bearer' } : { error: 'invalid_grant' }),
+        );
+      });
+    });
+    issuer = `${await listen(provider)}/realms/p`;
+    const config = loadConfig(consoleShape, {
+      GATEWAY_URL: 'http://127.0.0.1:9/graphql',
+      CONSOLE_OIDC_ISSUER: issuer,
+      CONSOLE_OIDC_CLIENT_ID: 'prasar-console',
+      CONSOLE_STATIC_DIR: dir,
+    });
+    server = createConsoleServer({ config, log: silent });
+    base = await listen(server);
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    provider.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await new Promise((r) => provider.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("passes the code exchange to the provider's token endpoint, without the browser's origin or cookies", async () => {
+    const res = await fetch(`${base}/oidc/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'http://127.0.0.1:4300',
+        cookie: 'a=b',
+      },
+      body: 'grant_type=authorization_code&code=good&code_verifier=v',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ access_token: 'a', token_type: 'Bearer' });
+    expect(tokenRequests.at(-1)?.body).toBe('grant_type=authorization_code&code=good&code_verifier=v');
+    expect(tokenRequests.at(-1)?.headers.origin).toBeUndefined();
+    expect(tokenRequests.at(-1)?.headers.cookie).toBeUndefined();
+  });
+
+  it("returns the provider's refusal as it is", async () => {
+    const res = await fetch(`${base}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=bad',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_grant' });
+  });
+
+  it('accepts only POST', async () => {
+    expect((await fetch(`${base}/oidc/token`)).status).toBe(405);
+  });
+
+  it('tells the app where to exchange its code', async () => {
+    expect(await (await fetch(`${base}/config.json`)).json()).toMatchObject({
+      oidc: { issuer, clientId: 'prasar-console', tokenPath: '/oidc/token' },
+    });
   });
 });

@@ -153,6 +153,80 @@ function proxyGraphQL(req: IncomingMessage, res: ServerResponse, options: Consol
   req.pipe(upstream);
 }
 
+/**
+ * The provider's token endpoint, from its discovery document (fetched once). The browser exchanges
+ * its code and refreshes its tokens through the console's own origin (POST /oidc/token): a
+ * provider that derives allowed origins from redirect URIs cannot match a loopback origin with a
+ * port, and this keeps the browser's traffic on one origin. Nothing is stored here.
+ */
+function tokenEndpointOf(issuer: string): () => Promise<string> {
+  let found: Promise<string> | undefined;
+  return () => {
+    found ??= fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`discovery answered ${res.status}`);
+        const doc = (await res.json()) as { token_endpoint?: unknown };
+        if (typeof doc.token_endpoint !== 'string') throw new Error('discovery has no token_endpoint');
+        return doc.token_endpoint;
+      })
+      .catch((err: unknown) => {
+        found = undefined; // try again on the next request
+        throw err;
+      });
+    return found;
+  };
+}
+
+const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
+
+function proxyToken(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ConsoleServerOptions,
+  tokenEndpoint: () => Promise<string>,
+) {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { allow: 'POST' }).end();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_TOKEN_REQUEST_BYTES) {
+      if (!res.headersSent) sendJson(res, 413, { error: 'invalid_request' });
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent) return;
+    tokenEndpoint()
+      .then((url) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: Buffer.concat(chunks),
+          signal: AbortSignal.timeout(options.config.CONSOLE_UPSTREAM_TIMEOUT_MS),
+        }),
+      )
+      .then(async (answer) => {
+        const body = Buffer.from(await answer.arrayBuffer());
+        res.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+          'content-length': body.length,
+          'cache-control': 'no-store',
+        });
+        res.end(body);
+      })
+      .catch((err: unknown) => {
+        options.log.warn({ err: { message: (err as Error).message } }, 'identity provider unreachable');
+        if (!res.headersSent) sendJson(res, 502, { error: 'temporarily_unavailable' });
+      });
+  });
+}
+
 function serveFile(res: ServerResponse, path: string, config: ConsoleConfig, head: boolean) {
   const size = statSync(path).size;
   const immutable = path.includes(`${sep}assets${sep}`);
@@ -178,8 +252,13 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
     throw new Error(
       `the console's web app is not built (${index} is missing): run \`node scripts/build.mjs console\``,
     );
+  const tokenEndpoint = tokenEndpointOf(config.CONSOLE_OIDC_ISSUER);
   const runtimeConfig = {
-    oidc: { issuer: config.CONSOLE_OIDC_ISSUER, clientId: config.CONSOLE_OIDC_CLIENT_ID },
+    oidc: {
+      issuer: config.CONSOLE_OIDC_ISSUER,
+      clientId: config.CONSOLE_OIDC_CLIENT_ID,
+      tokenPath: '/oidc/token',
+    },
     graphqlPath: '/graphql',
   };
   const indexHtml = readFileSync(index);
@@ -189,6 +268,7 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/config.json') return sendJson(res, 200, runtimeConfig);
     if (path === '/graphql') return proxyGraphQL(req, res, options);
+    if (path === '/oidc/token') return proxyToken(req, res, options, tokenEndpoint);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;

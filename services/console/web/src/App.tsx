@@ -29,7 +29,7 @@ export function App() {
     let cancelled = false;
     (async () => {
       const config = await loadRuntimeConfig();
-      const manager = createUserManager(config);
+      const manager = await createUserManager(config);
       const signedIn = (user: User) => {
         userRef.current = user;
         const client = createClient(config.graphqlPath, () => userRef.current?.access_token);

@@ -4,7 +4,8 @@
 import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 
 export interface RuntimeConfig {
-  oidc: { issuer: string; clientId: string };
+  /** tokenPath: the console server's pass-through to the provider's token endpoint (same origin). */
+  oidc: { issuer: string; clientId: string; tokenPath: string };
   graphqlPath: string;
 }
 
@@ -17,10 +18,19 @@ export async function loadRuntimeConfig(): Promise<RuntimeConfig> {
 
 export const CALLBACK_PATH = '/callback';
 
-export function createUserManager(config: RuntimeConfig): UserManager {
+/** The provider's discovery document, with the token endpoint on the console's own origin. */
+async function providerMetadata(config: RuntimeConfig) {
+  const res = await fetch(`${config.oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+  if (!res.ok) throw new Error(`discovery: HTTP ${res.status}`);
+  const doc = (await res.json()) as Record<string, unknown>;
+  return { ...doc, token_endpoint: `${window.location.origin}${config.oidc.tokenPath}` };
+}
+
+export async function createUserManager(config: RuntimeConfig): Promise<UserManager> {
   const origin = window.location.origin;
   return new UserManager({
     authority: config.oidc.issuer,
+    metadata: await providerMetadata(config),
     client_id: config.oidc.clientId,
     redirect_uri: `${origin}${CALLBACK_PATH}`,
     post_logout_redirect_uri: `${origin}/`,
