@@ -72,6 +72,7 @@ async function build(service) {
   const viteConfig = join(serviceDir, 'web', 'vite.config.mts');
   if (existsSync(viteConfig)) {
     const { build: viteBuild } = await import('vite');
+    process.env.NODE_ENV = 'production'; // React's production build, whatever the caller set
     await viteBuild({ configFile: viteConfig, logLevel: 'warn', build: { outDir: join(out, 'web') } });
     process.stdout.write(`[build] ${service}: web app → ${relative(ROOT, join(out, 'web'))}/\n`);
   }

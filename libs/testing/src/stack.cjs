@@ -250,7 +250,8 @@ function ensureConsoleBuilt({ onLine } = {}) {
   const res = require('node:child_process').spawnSync(
     process.execPath,
     [join(ROOT, 'scripts', 'build.mjs'), 'console'],
-    { cwd: ROOT, encoding: 'utf8' },
+    // A production build, whatever the caller's NODE_ENV (Jest sets `test`).
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (res.status !== 0) throw new Error(`building the console failed:\n${res.stdout}${res.stderr}`);
 }

@@ -20,6 +20,9 @@ type Session =
 
 const RETURN_TO = 'prasar.console.returnTo';
 
+/** The sign-in callback is handled once per page load, however often the effect runs (StrictMode). */
+let callback: Promise<User> | undefined;
+
 export function App() {
   const { t } = useTranslation();
   const [session, setSession] = useState<Session>({ state: 'loading' });
@@ -41,7 +44,8 @@ export function App() {
       manager.events.addUserSignedOut(() => setSession({ state: 'signed-out', manager }));
       manager.events.addSilentRenewError(() => setSession({ state: 'signed-out', manager }));
       if (window.location.pathname === CALLBACK_PATH) {
-        const user = await manager.signinRedirectCallback();
+        callback ??= manager.signinRedirectCallback();
+        const user = await callback;
         const back = sessionStorage.getItem(RETURN_TO) ?? '/';
         sessionStorage.removeItem(RETURN_TO);
         window.history.replaceState(null, '', back.startsWith('/') ? back : '/');
@@ -52,6 +56,7 @@ export function App() {
       if (user && !user.expired) signedIn(user);
       else if (!cancelled) setSession({ state: 'signed-out', manager });
     })().catch((err: unknown) => {
+      console.error('console start-up failed:', err);
       if (!cancelled)
         setSession({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
     });
