@@ -32,6 +32,22 @@ function ensureDependencies() {
   }
 }
 
+/**
+ * Chromium for the console's browser tests (Debian's package; Playwright's own browser download is
+ * not reachable everywhere). Installed with apt-get when missing, as root, as CI starts fresh.
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0)
+    throw new Error(`no Chromium at ${path}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  say('installing Chromium for the console tests (apt-get install chromium)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', 'chromium'], { env });
+  if (install() !== 0 && (run('apt-get', ['update'], { env }) !== 0 || install() !== 0))
+    throw new Error('could not install Chromium: see the output above');
+}
+
 async function provision() {
   ensureDependencies();
   const infra = await import('../deploy/local/infra.mjs');
@@ -134,6 +150,7 @@ async function test() {
   say('Kubernetes control-plane binaries for the chart-on-Kubernetes tests…');
   if (run('node', ['deploy/k8s/cluster.mjs', 'ensure']) !== 0)
     throw new Error('could not provide the Kubernetes control-plane binaries');
+  ensureChromium();
   say('running the test suites against the real PostgreSQL and Kafka…');
   const env = { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(infraEnv) };
   const extra = process.argv.slice(3);
