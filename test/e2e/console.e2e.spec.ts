@@ -125,6 +125,8 @@ describe('the Prasar Console in a browser', () => {
   const password = `Test-${randomUUID()}`;
   const editor = `${code}.editor`;
   const approver = `${code}.approver`;
+  const otherCode = `oth-${run}`;
+  const otherEditor = `${otherCode}.editor`;
   const title = `किसान सम्मान निधि ${run}`;
   const body = 'प्रदेश के 12 लाख किसानों को आज सम्मान निधि की किस्त समय पर मिली।';
   let stack: RunningStack;
@@ -138,13 +140,18 @@ describe('the Prasar Console in a browser', () => {
     stack = await startStack({ ports: portsFor(23000) });
     consoleUrl = stack.urls.console;
     const itCell = await tokenFor({ subject: `itcell-${run}`, roles: ['IT_CELL_ADMIN'] });
-    const created = await gql(
-      stack.gatewayUrl,
-      'mutation($i: DepartmentInput!) { createDepartment(input: $i) { id } }',
-      { i: { code, name: 'Farmer Welfare and Agriculture', nameHi: 'किसान कल्याण एवं कृषि विभाग' } },
-      itCell,
-    );
-    expect(created.errors).toBeUndefined();
+    for (const [c, name, nameHi] of [
+      [code, 'Farmer Welfare and Agriculture', 'किसान कल्याण एवं कृषि विभाग'],
+      [otherCode, 'Public Health', 'लोक स्वास्थ्य विभाग'],
+    ]) {
+      const created = await gql(
+        stack.gatewayUrl,
+        'mutation($i: DepartmentInput!) { createDepartment(input: $i) { id } }',
+        { i: { code: c, name, nameHi } },
+        itCell,
+      );
+      expect(created.errors).toBeUndefined();
+    }
     // The department's X account, at the simulated platform and connected by its administrator.
     const sim = platformSim({
       baseUrl: stack.urls['platform-sim'],
@@ -191,6 +198,14 @@ describe('the Prasar Console in a browser', () => {
       lastName: 'Mishra',
       roles: ['DEPT_APPROVER'],
       departmentCode: code,
+    });
+    await directory.ensurePerson({
+      username: otherEditor,
+      password,
+      firstName: 'Kavita',
+      lastName: 'Joshi',
+      roles: ['DEPT_EDITOR'],
+      departmentCode: otherCode,
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -308,4 +323,23 @@ describe('the Prasar Console in a browser', () => {
     expect(['APPROVED', 'SCHEDULED', 'PUBLISHING', 'PUBLISHED']).toContain(status);
     await context.close();
   }, 240_000);
+
+  it('an editor of another department sees none of it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = watch(await context.newPage());
+    await page.goto(`${consoleUrl}/content`);
+    await signIn(page, otherEditor, password);
+    await page.getByRole('heading', { name: 'मेरी सामग्री' }).waitFor();
+    await page.getByLabel('खोजें (हिन्दी या अंग्रेज़ी)').fill('सम्मान निधि');
+    await page.getByRole('status').filter({ hasText: '0 पोस्ट' }).waitFor();
+    // The search has been answered (no request in flight), and still nothing of the other department.
+    await page.waitForLoadState('networkidle');
+    await expect(page.getByRole('heading', { name: title }).count()).resolves.toBe(0);
+    await expect(page.getByRole('status').first().textContent()).resolves.toBe('0 पोस्ट');
+    // Nor by typing the inbox's URL: an editor may not open it at all.
+    await page.goto(`${consoleUrl}/inbox`);
+    await page.getByRole('button', { name: 'साइन इन करें' }).click();
+    await page.getByRole('heading', { name: 'अनुमति नहीं है' }).waitFor();
+    await context.close();
+  }, 120_000);
 });
