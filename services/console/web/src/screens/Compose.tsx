@@ -63,7 +63,9 @@ export function Compose({ viewer }: { viewer: ViewerQuery['viewer'] }) {
     targetAccountIds: targets,
   };
   // Checked as they type (after a short pause), by the same rules the platform applies on submit.
-  const settled = useDebounced(input, 350);
+  // (Compared as text: a new object every render would restart the pause forever.)
+  const settledText = useDebounced(JSON.stringify(input), 350);
+  const settled = useMemo(() => JSON.parse(settledText) as ContentInput, [settledText]);
   const [validation] = useQuery({
     query: ValidateContentDocument,
     variables: { departmentId: department?.id ?? '', input: settled },
