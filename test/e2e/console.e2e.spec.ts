@@ -132,6 +132,8 @@ describe('the Prasar Console in a browser', () => {
   let stack: RunningStack;
   let consoleUrl: string;
   let browser: Browser;
+  /** The submitted content's own screen, e.g. /content/<id>. */
+  let contentPath = '';
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -260,6 +262,14 @@ describe('the Prasar Console in a browser', () => {
     await page.getByRole('link', { name: 'मेरी सामग्री में देखें' }).click();
     await page.getByLabel('खोजें (हिन्दी या अंग्रेज़ी)').fill('सम्मान निधि');
     await page.getByRole('heading', { name: title }).waitFor();
+    // Its own screen, with its own URL: the text, no publication yet, and its history.
+    await page.getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+    contentPath = new URL(page.url()).pathname;
+    expect(contentPath).toMatch(/^\/content\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'इतिहास' }).waitFor();
+    await expect(page.locator('.history').textContent()).resolves.toContain('मसौदा बनाया');
+    await checkScreen(page, 'content-detail', (p) => p.locator('#detail-history').waitFor());
 
     // By URL, the inbox is refused with the reason.
     await page.goto(`${consoleUrl}/inbox`);
@@ -336,7 +346,13 @@ describe('the Prasar Console in a browser', () => {
     await page.waitForLoadState('networkidle');
     await expect(page.getByRole('heading', { name: title }).count()).resolves.toBe(0);
     await expect(page.getByRole('status').first().textContent()).resolves.toBe('0 पोस्ट');
-    // Nor by typing the inbox's URL: an editor may not open it at all.
+    // Nor by typing its URL: for this person it does not exist.
+    expect(contentPath).not.toBe('');
+    await page.goto(`${consoleUrl}${contentPath}`);
+    await page.getByRole('button', { name: 'साइन इन करें' }).click();
+    await page.getByRole('heading', { name: 'सामग्री नहीं मिली' }).waitFor();
+    await expect(page.getByText(title).count()).resolves.toBe(0);
+    // Nor the inbox by URL: an editor may not open it at all.
     await page.goto(`${consoleUrl}/inbox`);
     await page.getByRole('button', { name: 'साइन इन करें' }).click();
     await page.getByRole('heading', { name: 'अनुमति नहीं है' }).waitFor();

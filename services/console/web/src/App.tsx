@@ -9,6 +9,7 @@ import { setLanguage } from './i18n';
 import { mayOpen, screensFor, type Screen } from './roles';
 import { navigate, usePath } from './router';
 import { Compose } from './screens/Compose';
+import { ContentDetail } from './screens/ContentDetail';
 import { Inbox } from './screens/Inbox';
 import { MyContent } from './screens/MyContent';
 
@@ -162,7 +163,8 @@ function Header({
           <ul>
             {screens.map((screen) => {
               const href = `/${screen}`;
-              const current = path === href || (path === '/' && screen === screens[0]);
+              const current =
+                path === href || path.startsWith(`${href}/`) || (path === '/' && screen === screens[0]);
               return (
                 <li key={screen}>
                   <a
@@ -190,7 +192,11 @@ function Screens({ roles }: { roles: string[] }) {
   const path = usePath();
   const [viewer] = useQuery({ query: ViewerDocument });
   const screens = useMemo(() => screensFor(roles), [roles]);
-  const requested = (path === '/' ? `/${screens[0] ?? ''}` : path).slice(1) as Screen;
+  // /content/<id>: one content item, opened with the same roles as the list.
+  const detailId = /^\/content\/([^/]+)$/.exec(path)?.[1];
+  const requested = (
+    detailId ? 'content' : (path === '/' ? `/${screens[0] ?? ''}` : path).slice(1)
+  ) as Screen;
   const mainRef = useRef<HTMLElement | null>(null);
 
   // Moving between screens moves focus to the new screen's content (as a page load would).
@@ -231,5 +237,6 @@ function Screens({ roles }: { roles: string[] }) {
   const v: ViewerQuery['viewer'] = viewer.data.viewer;
   if (requested === 'compose') return <Compose viewer={v} />;
   if (requested === 'inbox') return <Inbox viewer={v} />;
+  if (detailId) return <ContentDetail id={decodeURIComponent(detailId)} />;
   return <MyContent viewer={v} />;
 }

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useQuery } from 'urql';
 import { MyContentDocument, type ContentFilter, type ContentStatus, type ViewerQuery } from '../generated';
 import { useDateTime, useDebounced, usePolling } from '../format';
+import { navigate } from '../router';
 import { StatusBadge } from './StatusBadge';
 
 const STATUSES: ContentStatus[] = [
@@ -78,7 +79,17 @@ export function MyContent({ viewer }: { viewer: ViewerQuery['viewer'] }) {
       <ul className="cards">
         {items.map((item) => (
           <li key={item.id} className="card">
-            <h2 className="card-title">{item.title}</h2>
+            <h2 className="card-title">
+              <a
+                href={`/content/${item.id}`}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(`/content/${item.id}`);
+                }}
+              >
+                {item.title}
+              </a>
+            </h2>
             <p className="meta">
               <StatusBadge status={item.status} />
               <span>{t(`kind.${item.kind}`)}</span>
