@@ -84,9 +84,9 @@ async function main(): Promise<void> {
       `  ${stackDefs.SERVICES.map((s) => s.name).join(', ')} up in ${((Date.now() - t) / 1000).toFixed(1)} s\n`,
     );
 
-    const groups = stackDefs.SERVICES.filter((s) => !['gateway', 'platform-sim'].includes(s.name)).map(
-      (s) => `prasar-${s.name}`,
-    );
+    const groups = stackDefs.SERVICES.filter(
+      (s) => !['gateway', 'platform-sim', 'console'].includes(s.name),
+    ).map((s) => `prasar-${s.name}`);
     if (phases.has('pipeline') || phases.has('gateway')) {
       write('== pipeline\n');
       const setup = await setupPipeline(stack, env, groups, PIPELINE);

@@ -70,6 +70,14 @@ async function build(service, outRoot) {
   for (const extra of ['libs/contracts/topics.json', `services/${service}/supergraph.graphql`]) {
     if (existsSync(join(ROOT, extra))) cpSync(join(ROOT, extra), join(out, extra));
   }
+  // A service with a web app (the console) also gets its static files, built by Vite, beside it.
+  const viteConfig = join(serviceDir, 'web', 'vite.config.mts');
+  if (existsSync(viteConfig)) {
+    const { build: viteBuild } = await import('vite');
+    process.env.NODE_ENV = 'production'; // React's production build, whatever the caller set
+    await viteBuild({ configFile: viteConfig, logLevel: 'warn', build: { outDir: join(out, 'web') } });
+    process.stdout.write(`[build] ${service}: web app → ${relative(ROOT, join(out, 'web'))}/\n`);
+  }
   process.stdout.write(
     `[build] ${service}: ${count} modules → ${relative(ROOT, out)}/services/${service}/src/main.js\n`,
   );

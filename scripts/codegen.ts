@@ -20,6 +20,10 @@ export const TARGETS = [
     documents: 'docs/examples/department-system/operations.graphql',
     output: 'docs/examples/department-system/generated.ts',
   },
+  {
+    documents: 'services/console/web/src/operations.graphql',
+    output: 'services/console/web/src/generated.ts',
+  },
 ];
 
 const HEADER =

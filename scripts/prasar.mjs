@@ -32,6 +32,22 @@ function ensureDependencies() {
   }
 }
 
+/**
+ * Chromium for the console's browser tests (Debian's package; Playwright's own browser download is
+ * not reachable everywhere). Installed with apt-get when missing, as root, as CI starts fresh.
+ */
+function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0)
+    throw new Error(`no Chromium at ${path}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  say('installing Chromium for the console tests (apt-get install chromium)…');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => run('apt-get', ['install', '-y', 'chromium'], { env });
+  if (install() !== 0 && (run('apt-get', ['update'], { env }) !== 0 || install() !== 0))
+    throw new Error('could not install Chromium: see the output above');
+}
+
 async function provision() {
   ensureDependencies();
   const infra = await import('../deploy/local/infra.mjs');
@@ -70,6 +86,7 @@ async function start() {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stack.ensureConsoleBuilt({ onLine: (name, line) => say(`${name}: ${line}`) });
   for (const service of stack.SERVICES) {
     say(`starting ${service.name} on port ${service.port}…`);
     const child = stack.spawnService(service, env, {
@@ -93,7 +110,9 @@ async function start() {
       onLine: (line) => say(line),
     },
   );
+  const consolePort = stack.SERVICES.find((s) => s.name === 'console').port;
   say('');
+  say(`Prasar Console: http://127.0.0.1:${consolePort}/ (sign in as e.g. agriculture.editor)`);
   say('Prasar is up. GraphQL gateway: http://127.0.0.1:4000/graphql');
   say(
     'Tokens: people sign in at the provider above; for quick API calls, `npm run token -- --role DEPT_EDITOR --department agriculture` prints a development token. Ctrl-C stops the services.',
@@ -110,6 +129,7 @@ async function test() {
       ['node', ['scripts/run-ts.mjs', 'scripts/codegen.ts', '--check']],
     ],
     ['typecheck', ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']]],
+    ['typecheck the console web app', ['npx', ['tsc', '-p', 'services/console/web/tsconfig.json']]],
     ['build every service', ['node', ['scripts/build.mjs', '--all']]],
     // The module-boundary lint rule reads Nx's project graph; compute it first (no daemon in CI).
     ['project graph', ['npx', ['nx', 'show', 'projects']]],
@@ -130,6 +150,7 @@ async function test() {
   say('Kubernetes control-plane binaries for the chart-on-Kubernetes tests…');
   if (run('node', ['deploy/k8s/cluster.mjs', 'ensure']) !== 0)
     throw new Error('could not provide the Kubernetes control-plane binaries');
+  ensureChromium();
   say('running the test suites against the real PostgreSQL and Kafka…');
   const env = { ...process.env, PRASAR_INFRA_ENV: JSON.stringify(infraEnv) };
   const extra = process.argv.slice(3);

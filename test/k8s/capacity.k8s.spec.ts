@@ -144,7 +144,9 @@ describe('capacity profiles (charts/prasar/profiles)', () => {
         },
       );
       expect(deployments.map((d) => d.metadata!.name).sort()).toEqual(
-        ['analytics', 'approval', 'gateway', 'intake', 'publisher', 'scheduler'].map((c) => `prasar-${c}`),
+        ['analytics', 'approval', 'console', 'gateway', 'intake', 'publisher', 'scheduler'].map(
+          (c) => `prasar-${c}`,
+        ),
       );
       const uninstall = await helmRun(['uninstall', RELEASE, '--namespace', namespace, '--wait']);
       expect(uninstall.code).toBe(0);

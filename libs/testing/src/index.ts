@@ -110,6 +110,7 @@ interface StackModule {
     },
   ) => ChildProcess;
   waitHealthy: (name: string, port: number, child: ChildProcess, timeoutMs?: number) => Promise<void>;
+  ensureConsoleBuilt: (options?: { onLine?: (name: string, line: string) => void }) => void;
 }
 
 /**
@@ -247,6 +248,7 @@ export async function startStack(options: {
     throw new Error(`startStack needs a port for every service; missing: ${missing.join(', ')}`);
   }
   try {
+    stack.ensureConsoleBuilt();
     for (const service of stack.SERVICES) await start(service);
   } catch (err) {
     await stop();

@@ -77,6 +77,17 @@ const SERVICES = [
     }),
   },
   { name: 'gateway', entry: 'services/gateway/src/main.ts', port: 4000 },
+  {
+    // The web console: its static files and /graphql passed to the gateway (GATEWAY_URL, below).
+    name: 'console',
+    entry: 'services/console/src/main.ts',
+    port: 4300,
+    graphql: false,
+    env: (infra) => ({
+      CONSOLE_OIDC_ISSUER: process.env.CONSOLE_OIDC_ISSUER || infra.OIDC_ISSUER,
+      CONSOLE_OIDC_CLIENT_ID: process.env.CONSOLE_OIDC_CLIENT_ID || infra.OIDC_CONSOLE_CLIENT_ID,
+    }),
+  },
 ];
 
 /** Services that own a database and therefore have migrations. */
@@ -234,6 +245,38 @@ function runToCompletion(entry, env, { onLine } = {}) {
   });
 }
 
+/** Newest modification time of the files under `dir` (skipping node_modules). */
+function newestMtime(dir) {
+  const { readdirSync, statSync } = require('node:fs');
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const path = join(dir, name);
+    const info = statSync(path);
+    newest = Math.max(newest, info.isDirectory() ? newestMtime(path) : info.mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds the console's web app (dist/console/web, which its server serves) when it is missing or
+ * older than its sources; `npm start` and the end-to-end tests call it before starting the console.
+ */
+function ensureConsoleBuilt({ onLine } = {}) {
+  const { existsSync, statSync } = require('node:fs');
+  const index = join(ROOT, 'dist', 'console', 'web', 'index.html');
+  const sources = [join(ROOT, 'services', 'console', 'web'), join(ROOT, 'services', 'console', 'src')];
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...sources.map(newestMtime))) return;
+  onLine?.('console', 'building the web app…');
+  const res = require('node:child_process').spawnSync(
+    process.execPath,
+    [join(ROOT, 'scripts', 'build.mjs'), 'console'],
+    // A production build, whatever the caller's NODE_ENV (Jest sets `test`).
+    { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  if (res.status !== 0) throw new Error(`building the console failed:\n${res.stdout}${res.stderr}`);
+}
+
 /** Migrates every service's database, as the role that owns it (services run as another). */
 async function migrateAll(infra, { onLine } = {}) {
   for (const m of MIGRATING) {
@@ -262,5 +305,6 @@ module.exports = {
   waitHealthy,
   runToCompletion,
   migrateAll,
+  ensureConsoleBuilt,
   migrationUrl,
 };
