@@ -28,6 +28,9 @@ export async function startService(def: ServiceDefinition): Promise<INestApplica
     bufferLogs: true,
     rawBody: def.rawBody ?? false,
     bodyParser: false,
+    // A start-up error is thrown to the caller (bootstrapService logs it and exits), not turned into
+    // process.exit inside Nest: looking up an optional provider must not end the process.
+    abortOnError: false,
   });
   useRequestBodyLimit(app);
   app.useLogger(app.get(PinoNestLogger));
