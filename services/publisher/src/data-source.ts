@@ -2,6 +2,7 @@ import { KafkaOutboxInbox1764100000000 } from '@prasar/kafka';
 import { IdempotencyKeys1764900000000, type ServiceDataSourceOptions } from '@prasar/persistence';
 import { AccountCredential, SocialAccount } from './accounts/account.entity';
 import { PublisherInitial1764600000001 } from './migrations/1764600000001-PublisherInitial';
+import { PublisherCompliancePolicy1765100000001 } from './migrations/1765100000001-PublisherCompliancePolicy';
 import { PublishAttempt, PublishJob } from './publishing/publish-job.entity';
 import { WhatsAppDelivery, WhatsAppSubscriber } from './whatsapp/whatsapp.entity';
 
@@ -18,6 +19,11 @@ export function publisherDataSourceOptions(url: string): ServiceDataSourceOption
       WhatsAppSubscriber,
       WhatsAppDelivery,
     ],
-    migrations: [KafkaOutboxInbox1764100000000, PublisherInitial1764600000001, IdempotencyKeys1764900000000],
+    migrations: [
+      KafkaOutboxInbox1764100000000,
+      PublisherInitial1764600000001,
+      IdempotencyKeys1764900000000,
+      PublisherCompliancePolicy1765100000001,
+    ],
   };
 }

@@ -13,6 +13,7 @@ import { isUuid } from '../ids';
 import { publishOutcomes } from '../metrics';
 import type { CallOutcome, LookupOutcome } from '../platforms/platform';
 import { retryDelayMs } from './backoff';
+import { CompliancePolicies } from './compliance-policy';
 import {
   decodeSnapshot,
   platformOf,
@@ -87,6 +88,7 @@ export class PublishJobs {
     private readonly ds: DataSource,
     publisher: EventPublisher,
     private readonly accounts: AccountsService,
+    private readonly policies: CompliancePolicies,
     @Inject(PUBLISH_JOB_OPTIONS) private readonly options: PublishJobOptions,
   ) {
     this.events = new PublishEvents(publisher);
@@ -229,7 +231,9 @@ export class PublishJobs {
                       AND text_hash = $2 AND publication_id <> $3) AS duplicate`,
       [job.accountId, hash, job.publicationId],
     );
-    const post = renderForAccount(snapshot, target, duplicate === true);
+    // The state's policy and the department's ministers as they are now, not as at approval.
+    const rules = await this.policies.atPublish(em, job.departmentId);
+    const post = renderForAccount(snapshot, target, duplicate === true, rules);
     if (post.violations.length && !job.reconcileFirst) {
       await this.fail(em, job, violationReason(post.violations), now);
       return null;

@@ -13,6 +13,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Actor, ContentStatus } from "../../common/v1/common_pb";
 import { file_prasar_common_v1_common } from "../../common/v1/common_pb";
+import type { CompliancePolicy } from "./policy_pb";
+import { file_prasar_content_v1_policy } from "./policy_pb";
 import type { ContentSnapshot } from "./snapshot_pb";
 import { file_prasar_content_v1_snapshot } from "./snapshot_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -21,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prasar/content/v1/events.proto.
  */
 export const file_prasar_content_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3IizQEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrwBChBDb250ZW50V2l0aGRyYXduEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIOCgZyZWFzb24YBSABKAkSNAoLZnJvbV9zdGF0dXMYBiABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMi8gEKFENvbnRlbnRTdGF0dXNDaGFuZ2VkEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEjQKC2Zyb21fc3RhdHVzGAQgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzEjIKCXRvX3N0YXR1cxgFIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxImCgVhY3RvchgGIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDAoEbm90ZRgHIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_snapshot]);
+  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3IizQEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrwBChBDb250ZW50V2l0aGRyYXduEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIOCgZyZWFzb24YBSABKAkSNAoLZnJvbV9zdGF0dXMYBiABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMi8gEKFENvbnRlbnRTdGF0dXNDaGFuZ2VkEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEjQKC2Zyb21fc3RhdHVzGAQgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzEjIKCXRvX3N0YXR1cxgFIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxImCgVhY3RvchgGIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDAoEbm90ZRgHIAEoCSLLAQoXQ29tcGxpYW5jZVBvbGljeUNoYW5nZWQSEQoJcG9saWN5X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgNEjMKBnBvbGljeRgDIAEoCzIjLnByYXNhci5jb250ZW50LnYxLkNvbXBsaWFuY2VQb2xpY3kSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yEi4KCmNoYW5nZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpoBChpEZXBhcnRtZW50TWluaXN0ZXJzQ2hhbmdlZBIVCg1kZXBhcnRtZW50X2lkGAEgASgJEg0KBW5hbWVzGAIgAygJEiYKBWFjdG9yGAMgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIuCgpjaGFuZ2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcGIGcHJvdG8z", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_policy, file_prasar_content_v1_snapshot]);
 
 /**
  * A content item was created as a DRAFT.
@@ -254,4 +256,90 @@ export type ContentStatusChanged = Message<"prasar.content.v1.ContentStatusChang
  */
 export const ContentStatusChangedSchema: GenMessage<ContentStatusChanged> = /*@__PURE__*/
   messageDesc(file_prasar_content_v1_events, 4);
+
+/**
+ * The IT cell changed the state's compliance policy (the advertisement allow-list, the
+ * department-minister exception or the political terms). State-wide: no department_id. The
+ * publisher keeps the latest revision and checks every post with it just before publishing.
+ *
+ * @generated from message prasar.content.v1.CompliancePolicyChanged
+ */
+export type CompliancePolicyChanged = Message<"prasar.content.v1.CompliancePolicyChanged"> & {
+  /**
+   * The Kafka key: always "state" (there is one policy), so changes stay in order.
+   *
+   * @generated from field: string policy_id = 1;
+   */
+  policyId: string;
+
+  /**
+   * Increases by one with every change; a reader keeps the highest it has seen.
+   *
+   * @generated from field: uint32 revision = 2;
+   */
+  revision: number;
+
+  /**
+   * The policy after the change, complete.
+   *
+   * @generated from field: prasar.content.v1.CompliancePolicy policy = 3;
+   */
+  policy?: CompliancePolicy | undefined;
+
+  /**
+   * @generated from field: prasar.common.v1.Actor actor = 4;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp changed_at = 5;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message prasar.content.v1.CompliancePolicyChanged.
+ * Use `create(CompliancePolicyChangedSchema)` to create a new message.
+ */
+export const CompliancePolicyChangedSchema: GenMessage<CompliancePolicyChanged> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 5);
+
+/**
+ * The IT cell replaced a department's minister names (the people registry), which the
+ * advertisement rule's department-minister exception reads.
+ *
+ * @generated from message prasar.content.v1.DepartmentMinistersChanged
+ */
+export type DepartmentMinistersChanged = Message<"prasar.content.v1.DepartmentMinistersChanged"> & {
+  /**
+   * The Kafka key.
+   *
+   * @generated from field: string department_id = 1;
+   */
+  departmentId: string;
+
+  /**
+   * Every spelling of the department's minister(s), in the IT cell's order; empty: none.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * @generated from field: prasar.common.v1.Actor actor = 3;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp changed_at = 4;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message prasar.content.v1.DepartmentMinistersChanged.
+ * Use `create(DepartmentMinistersChangedSchema)` to create a new message.
+ */
+export const DepartmentMinistersChangedSchema: GenMessage<DepartmentMinistersChanged> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 6);
 

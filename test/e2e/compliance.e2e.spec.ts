@@ -1,0 +1,247 @@
+// Compliance rules end to end (issue 14): each rule through the real path, from the gateway through
+// intake, approval, the scheduler and Kafka to the publisher and the platform simulator.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { departmentIdOf } from '@prasar/auth';
+import {
+  eventually,
+  gql,
+  platformSim,
+  portsFor,
+  readInfraEnv,
+  startStack,
+  tokenFor,
+  type PlatformSim,
+  type RunningStack,
+} from '@prasar/testing';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stackDefinitions = require('../../libs/testing/src/stack.cjs') as { simAdminToken: () => string };
+
+const WIDE = ['PRESIDENT', 'PRIME_MINISTER', 'GOVERNOR', 'CHIEF_MINISTER'];
+
+describe('compliance rules through the whole pipeline', () => {
+  let stack: RunningStack;
+  let sim: PlatformSim;
+  const run = randomUUID().slice(0, 8);
+  const code = `cmp-${run}`;
+  const departmentId = departmentIdOf(code);
+  const tokens: Record<string, string> = {};
+  // One X account per test: the account's pacing (minimum gap) would put a second post later.
+  const xAccounts: string[] = [];
+  let policyBefore: { adPhotoAllowList: string[]; allowDepartmentMinister: boolean } | undefined;
+
+  const call = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
+    const res = await gql<T>(stack.gatewayUrl, query, variables, token);
+    expect(res.errors).toBeUndefined();
+    return res.data!;
+  };
+
+  const setPolicy = (roles: string[], allowDepartmentMinister: boolean) =>
+    call<{ setAdvertisementAllowList: { adPhotoAllowList: string[] } }>(
+      'mutation($r: [PersonRole!]!, $m: Boolean) { setAdvertisementAllowList(roles: $r, allowDepartmentMinister: $m) { adPhotoAllowList } }',
+      { r: roles, m: allowDepartmentMinister },
+      tokens.itCell,
+    );
+
+  /** Waits until the publisher's read model has the policy intake now has (its revision). */
+  const publisherHasIntakePolicy = async () => {
+    const env = readInfraEnv();
+    const revisionOf = async (url: string) => {
+      const db = new Client({ connectionString: url });
+      await db.connect();
+      try {
+        const rows = await db.query<{ revision: number }>(
+          'SELECT revision FROM compliance_policy WHERE id = 1',
+        );
+        return rows.rows[0]?.revision ?? 0;
+      } finally {
+        await db.end();
+      }
+    };
+    const intake = await revisionOf(env.DATABASE_URLS.intake);
+    await eventually(async () => expect(await revisionOf(env.DATABASE_URLS.publisher)).toBe(intake), 30_000);
+  };
+
+  /** Creates an advertisement showing `people` for the X account, submits it and has every stage approve it. */
+  const approvedAdvert = async (account: string, people: { role: string; name: string }[]) => {
+    const id = await eventually(async () => {
+      const res = await gql<{ createContent: { id: string } }>(
+        stack.gatewayUrl,
+        'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }',
+        {
+          d: departmentId,
+          i: {
+            kind: 'ADVERTISEMENT',
+            title: `Kisan Samman Nidhi ${run}`,
+            body: [
+              {
+                language: 'EN',
+                text: `Apply for the Kisan Samman Nidhi at your gram panchayat (${randomUUID()})`,
+              },
+            ],
+            media: [
+              {
+                url: sim.mediaUrl(`advert-${run}.jpg`),
+                mimeType: 'image/jpeg',
+                altText: 'A farmer receiving a certificate',
+                people,
+              },
+            ],
+            targetAccountIds: [account],
+          },
+        },
+        tokens.editor,
+      );
+      expect(res.errors).toBeUndefined(); // until intake has seen the AccountConnected
+      return res.data!.createContent.id;
+    }, 30_000);
+    await call('mutation($id: ID!) { submitContent(id: $id) { status } }', { id }, tokens.editor);
+    // The stages: the department's approver, the minister's office when a minister is shown, the IT cell.
+    const stages = people.some((p) => p.role === 'MINISTER')
+      ? ['approver', 'ministerOffice', 'itCell']
+      : ['approver', 'itCell'];
+    for (const approver of stages) {
+      await eventually(async () => {
+        const res = await gql<{ decide: { state: string } }>(
+          stack.gatewayUrl,
+          'mutation($c: ID!) { decide(contentId: $c, decision: APPROVE) { state } }',
+          { c: id },
+          tokens[approver],
+        );
+        expect(res.errors).toBeUndefined(); // until approval has opened the workflow
+        expect(res.data?.decide.state).toBeDefined();
+      }, 30_000);
+    }
+    await eventually(async () => {
+      const res = await gql<{ content: { status: string } }>(
+        stack.gatewayUrl,
+        'query($id: ID!) { content(id: $id) { status } }',
+        { id },
+        tokens.editor,
+      );
+      expect(res.data?.content.status).toBe('APPROVED');
+    }, 30_000);
+    return id;
+  };
+
+  const scheduleNow = (id: string) =>
+    eventually(async () => {
+      const res = await gql(
+        stack.gatewayUrl,
+        'mutation($c: ID!) { schedule(input: { contentId: $c, nextFreeSlot: true }) { state } }',
+        { c: id },
+        tokens.editor,
+      );
+      expect(res.errors).toBeUndefined(); // until the scheduler has seen ContentApproved
+    }, 30_000);
+
+  const publicationsOf = async (id: string) =>
+    (
+      await call<{
+        content: { status: string; publications: { state: string; lastError: string | null }[] };
+      }>(
+        'query($id: ID!) { content(id: $id) { status publications { state lastError } } }',
+        { id },
+        tokens.editor,
+      )
+    ).content;
+
+  beforeAll(async () => {
+    stack = await startStack({ ports: portsFor(24000) });
+    sim = platformSim({ baseUrl: stack.urls['platform-sim'], adminToken: stackDefinitions.simAdminToken() });
+    tokens.itCell = await tokenFor({ subject: `it-${run}`, roles: ['IT_CELL_ADMIN'] });
+    const inDept = (role: Parameters<typeof tokenFor>[0]['roles'][number], who: string) =>
+      tokenFor({ subject: `${who}-${run}`, roles: [role], department: code });
+    tokens.deptAdmin = await inDept('DEPT_ADMIN', 'admin');
+    tokens.editor = await inDept('DEPT_EDITOR', 'editor');
+    tokens.approver = await inDept('DEPT_APPROVER', 'approver');
+    tokens.ministerOffice = await inDept('MINISTER_OFFICE', 'minister-office');
+    policyBefore = (
+      await call<{ compliancePolicy: { adPhotoAllowList: string[]; allowDepartmentMinister: boolean } }>(
+        '{ compliancePolicy { adPhotoAllowList allowDepartmentMinister } }',
+        {},
+        tokens.itCell,
+      )
+    ).compliancePolicy;
+    await call(
+      'mutation($i: DepartmentInput!) { createDepartment(input: $i) { id } }',
+      { i: { code, name: 'Farmer Welfare', nameHi: 'किसान कल्याण विभाग' } },
+      tokens.itCell,
+    );
+    const n = Date.now().toString().slice(-8);
+    for (const i of [1, 2, 3, 4]) {
+      const external = `7${i}${n}`;
+      await sim.registerXAccount({
+        id: external,
+        username: `mp_cmp${i}_${run}`,
+        accessToken: `x${i}-${run}`,
+        refreshToken: `xr${i}-${run}`,
+      });
+      const connected = await call<{ connectAccount: { id: string } }>(
+        `mutation($i: AccountInput!, $o: AccountOptionsInput) { connectAccount(input: $i, options: $o) { id } }`,
+        {
+          i: {
+            departmentId,
+            platform: 'X',
+            handle: `x${i}-${run}`,
+            accessToken: `x${i}-${run}`,
+            externalAccountId: external,
+          },
+          o: { refreshToken: `xr${i}-${run}`, clientId: 'prasar-x-client' },
+        },
+        tokens.deptAdmin,
+      );
+      xAccounts.push(connected.connectAccount.id);
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    // The policy is the state's: leave it as it was found.
+    if (policyBefore && tokens.itCell)
+      await gql(
+        stack.gatewayUrl,
+        'mutation($r: [PersonRole!]!, $m: Boolean) { setAdvertisementAllowList(roles: $r, allowDepartmentMinister: $m) { adPhotoAllowList } }',
+        { r: policyBefore.adPhotoAllowList, m: policyBefore.allowDepartmentMinister },
+        tokens.itCell,
+      );
+    await stack?.stop();
+  });
+
+  describe('defect 1: the publish-time check uses the state policy as of publishing', () => {
+    it("publishes an advertisement showing the department's own minister when the state allows it", async () => {
+      await setPolicy(['PRIME_MINISTER', 'CHIEF_MINISTER'], true);
+      await call(
+        'mutation($d: ID!, $n: [String!]!) { setDepartmentMinisters(departmentId: $d, names: $n) { id } }',
+        { d: departmentId, n: ['Aidal Singh Kansana', 'ऐदल सिंह कंषाना'] },
+        tokens.itCell,
+      );
+      const id = await approvedAdvert(xAccounts[0], [{ role: 'MINISTER', name: 'Shri Aidal Singh Kansana' }]);
+      await publisherHasIntakePolicy();
+      await scheduleNow(id);
+      const content = await eventually(async () => {
+        const c = await publicationsOf(id);
+        expect(c.publications.map((p) => p.state)).not.toContain('SCHEDULED');
+        expect(c.publications.map((p) => p.state)).not.toContain('PUBLISHING');
+        return c;
+      }, 60_000);
+      expect(content.publications).toEqual([{ state: 'PUBLISHED', lastError: null }]);
+    }, 180_000);
+
+    it('refuses at publish what a policy narrowed after approval no longer allows', async () => {
+      await setPolicy(WIDE, false);
+      const id = await approvedAdvert(xAccounts[1], [{ role: 'GOVERNOR', name: 'Mangubhai Patel' }]);
+      // Narrowed after the approval, before publishing: the publisher must use the narrowed list.
+      await setPolicy(['PRIME_MINISTER', 'CHIEF_MINISTER'], false);
+      await publisherHasIntakePolicy();
+      await scheduleNow(id);
+      const content = await eventually(async () => {
+        const c = await publicationsOf(id);
+        expect(c.publications.map((p) => p.state)).toEqual(['FAILED']);
+        return c;
+      }, 60_000);
+      expect(content.publications[0].lastError).toContain('ADVERTISEMENT_PHOTOGRAPH');
+      expect(content.publications[0].lastError).toContain('Mangubhai Patel');
+    }, 180_000);
+  });
+});
