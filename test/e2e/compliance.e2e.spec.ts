@@ -63,8 +63,12 @@ describe('compliance rules through the whole pipeline', () => {
     await eventually(async () => expect(await revisionOf(env.DATABASE_URLS.publisher)).toBe(intake), 30_000);
   };
 
-  /** Creates an advertisement showing `people` for the X account, submits it and has every stage approve it. */
-  const approvedAdvert = async (account: string, people: { role: string; name: string }[]) => {
+  /** Creates content for one account, submits it and has every stage of its workflow approve it. */
+  const approvedContent = async (
+    account: string,
+    kind: 'ADVERTISEMENT' | 'ACHIEVEMENT',
+    people: { role: string; name: string }[] = [],
+  ) => {
     const id = await eventually(async () => {
       const res = await gql<{ createContent: { id: string } }>(
         stack.gatewayUrl,
@@ -72,17 +76,17 @@ describe('compliance rules through the whole pipeline', () => {
         {
           d: departmentId,
           i: {
-            kind: 'ADVERTISEMENT',
+            kind,
             title: `Kisan Samman Nidhi ${run}`,
             body: [
               {
                 language: 'EN',
-                text: `Apply for the Kisan Samman Nidhi at your gram panchayat (${randomUUID()})`,
+                text: `Kisan Samman Nidhi reaches farmers of every gram panchayat (${randomUUID()})`,
               },
             ],
             media: [
               {
-                url: sim.mediaUrl(`advert-${run}.jpg`),
+                url: sim.mediaUrl(`kisan-${run}.jpg`),
                 mimeType: 'image/jpeg',
                 altText: 'A farmer receiving a certificate',
                 people,
@@ -97,10 +101,13 @@ describe('compliance rules through the whole pipeline', () => {
       return res.data!.createContent.id;
     }, 30_000);
     await call('mutation($id: ID!) { submitContent(id: $id) { status } }', { id }, tokens.editor);
-    // The stages: the department's approver, the minister's office when a minister is shown, the IT cell.
-    const stages = people.some((p) => p.role === 'MINISTER')
-      ? ['approver', 'ministerOffice', 'itCell']
-      : ['approver', 'itCell'];
+    // The stages: the department's approver, the minister's office when a minister is shown, the
+    // IT cell for advertisements.
+    const stages = [
+      'approver',
+      ...(people.some((p) => p.role === 'MINISTER') ? ['ministerOffice'] : []),
+      ...(kind === 'ADVERTISEMENT' ? ['itCell'] : []),
+    ];
     for (const approver of stages) {
       await eventually(async () => {
         const res = await gql<{ decide: { state: string } }>(
@@ -124,6 +131,8 @@ describe('compliance rules through the whole pipeline', () => {
     }, 30_000);
     return id;
   };
+  const approvedAdvert = (account: string, people: { role: string; name: string }[]) =>
+    approvedContent(account, 'ADVERTISEMENT', people);
 
   const scheduleNow = (id: string) =>
     eventually(async () => {
@@ -196,7 +205,17 @@ describe('compliance rules through the whole pipeline', () => {
     }
   }, 180_000);
 
+  /** Windows this suite declared, ended afterwards so they hold nobody else's posts. */
+  const windows: string[] = [];
+
   afterAll(async () => {
+    for (const id of windows)
+      await gql(
+        stack.gatewayUrl,
+        'mutation($id: ID!) { endBlackout(id: $id) { id } }',
+        { id },
+        tokens.itCell,
+      );
     // The policy is the state's: leave it as it was found.
     if (policyBefore && tokens.itCell)
       await gql(
@@ -242,6 +261,57 @@ describe('compliance rules through the whole pipeline', () => {
       }, 60_000);
       expect(content.publications[0].lastError).toContain('ADVERTISEMENT_PHOTOGRAPH');
       expect(content.publications[0].lastError).toContain('Mangubhai Patel');
+    }, 180_000);
+  });
+
+  describe('defect 2: blackout regions compare case-insensitively, "state" is state-wide', () => {
+    /** A window far in the future (nobody else schedules there), and a post scheduled inside it. */
+    const scheduledInWindow = async (account: string, regions: string[], year: number) => {
+      const startsAt = new Date(Date.UTC(year, 0, 10, 0, 0));
+      const declared = await call<{ declareBlackout: { id: string; regions: string[] } }>(
+        'mutation($i: BlackoutInput!) { declareBlackout(input: $i) { id regions } }',
+        {
+          i: {
+            regions,
+            startsAt: startsAt.toISOString(),
+            endsAt: new Date(startsAt.getTime() + 86_400_000).toISOString(),
+            reason: `Model Code of Conduct, by-election (${run})`,
+          },
+        },
+        tokens.itCell,
+      );
+      windows.push(declared.declareBlackout.id);
+      const id = await approvedContent(account, 'ACHIEVEMENT');
+      const at = new Date(startsAt.getTime() + 5 * 3_600_000).toISOString();
+      const scheduled = await eventually(async () => {
+        const res = await gql<{ schedule: { state: string; heldReason: string | null }[] }>(
+          stack.gatewayUrl,
+          'mutation($c: ID!, $at: DateTime) { schedule(input: { contentId: $c, at: $at }) { state heldReason } }',
+          { c: id, at },
+          tokens.editor,
+        );
+        expect(res.errors).toBeUndefined(); // until the scheduler has seen ContentApproved
+        return res.data!.schedule;
+      }, 30_000);
+      return { window: declared.declareBlackout, scheduled };
+    };
+
+    it('holds a department serving "Bhopal" in a window declared for "Bhopal"', async () => {
+      const regions = await call<{ setDepartmentRegions: string[] }>(
+        'mutation($d: ID!, $r: [String!]!) { setDepartmentRegions(departmentId: $d, regions: $r) }',
+        { d: departmentId, r: ['Bhopal', ' SEHORE '] },
+        tokens.itCell,
+      );
+      expect(regions.setDepartmentRegions).toEqual(['bhopal', 'sehore']);
+      const { window, scheduled } = await scheduledInWindow(xAccounts[2], ['Bhopal'], 2036);
+      expect(scheduled).toEqual([{ state: 'HELD', heldReason: expect.stringContaining(run) }]);
+      expect(window.regions).toEqual(['bhopal']); // normalised once, as stored and announced
+    }, 180_000);
+
+    it('holds every department in a window declared for "state"', async () => {
+      const { window, scheduled } = await scheduledInWindow(xAccounts[3], ['state'], 2037);
+      expect(window.regions).toEqual(['state']);
+      expect(scheduled).toEqual([{ state: 'HELD', heldReason: expect.stringContaining(run) }]);
     }, 180_000);
   });
 });
