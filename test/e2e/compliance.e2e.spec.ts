@@ -44,23 +44,30 @@ describe('compliance rules through the whole pipeline', () => {
       tokens.itCell,
     );
 
-  /** Waits until the publisher's read model has the policy intake now has (its revision). */
+  /** Waits until the publisher's read model has the policy and ministers intake now has. */
   const publisherHasIntakePolicy = async () => {
     const env = readInfraEnv();
-    const revisionOf = async (url: string) => {
+    const read = async (url: string) => {
       const db = new Client({ connectionString: url });
       await db.connect();
       try {
-        const rows = await db.query<{ revision: number }>(
+        await db.query("SELECT set_config('prasar.department_id', '*', false)");
+        const policy = await db.query<{ revision: number }>(
           'SELECT revision FROM compliance_policy WHERE id = 1',
         );
-        return rows.rows[0]?.revision ?? 0;
+        const ministers = await db.query<{ name: string }>(
+          env.DATABASE_URLS.intake === url
+            ? 'SELECT name FROM department_ministers WHERE department_id = $1 ORDER BY position'
+            : 'SELECT unnest(names) AS name FROM department_ministers WHERE department_id = $1',
+          [departmentId],
+        );
+        return { revision: policy.rows[0]?.revision ?? 0, ministers: ministers.rows.map((r) => r.name) };
       } finally {
         await db.end();
       }
     };
-    const intake = await revisionOf(env.DATABASE_URLS.intake);
-    await eventually(async () => expect(await revisionOf(env.DATABASE_URLS.publisher)).toBe(intake), 30_000);
+    const intake = await read(env.DATABASE_URLS.intake);
+    await eventually(async () => expect(await read(env.DATABASE_URLS.publisher)).toEqual(intake), 30_000);
   };
 
   /** Creates content for one account, submits it and has every stage of its workflow approve it. */
@@ -179,7 +186,7 @@ describe('compliance rules through the whole pipeline', () => {
       tokens.itCell,
     );
     const n = Date.now().toString().slice(-8);
-    for (const i of [1, 2, 3, 4]) {
+    for (const i of [1, 2, 3, 4, 5, 6]) {
       const external = `7${i}${n}`;
       await sim.registerXAccount({
         id: external,
@@ -313,5 +320,87 @@ describe('compliance rules through the whole pipeline', () => {
       expect(window.regions).toEqual(['state']);
       expect(scheduled).toEqual([{ state: 'HELD', heldReason: expect.stringContaining(run) }]);
     }, 180_000);
+  });
+
+  describe('defect 3: released posts are re-slotted by the account pacing', () => {
+    it('spreads the posts a window held by the gap when the window ends, instead of sending them at once', async () => {
+      const region = `Vidisha ${run}`;
+      await call(
+        'mutation($d: ID!, $r: [String!]!) { setDepartmentRegions(departmentId: $d, regions: $r) }',
+        { d: departmentId, r: [region] },
+        tokens.itCell,
+      );
+      const declared = await call<{ declareBlackout: { id: string } }>(
+        'mutation($i: BlackoutInput!) { declareBlackout(input: $i) { id } }',
+        {
+          i: {
+            regions: [region.toUpperCase()],
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+            reason: `Model Code of Conduct, municipal election (${run})`,
+          },
+        },
+        tokens.itCell,
+      );
+      windows.push(declared.declareBlackout.id);
+      const account = xAccounts[4];
+      const ids: string[] = [];
+      const publicationIds: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const id = await approvedContent(account, 'ACHIEVEMENT');
+        ids.push(id);
+        const scheduled = await eventually(async () => {
+          const res = await gql<{ schedule: { id: string; state: string }[] }>(
+            stack.gatewayUrl,
+            'mutation($c: ID!) { schedule(input: { contentId: $c, nextFreeSlot: true }) { id state } }',
+            { c: id },
+            tokens.editor,
+          );
+          expect(res.errors).toBeUndefined(); // until the scheduler has seen ContentApproved
+          return res.data!.schedule;
+        }, 30_000);
+        expect(scheduled.map((p) => p.state)).toEqual(['HELD']);
+        publicationIds.push(scheduled[0].id);
+      }
+      // The window has been in force for 40 minutes: every held post's own time has passed (the
+      // X account's 10-minute gap put them at now, +10 and +20 minutes).
+      const db = new Client({ connectionString: readInfraEnv().DATABASE_URLS.scheduler });
+      await db.connect();
+      try {
+        await db.query("SELECT set_config('prasar.department_id', '*', false)");
+        const shifted = await db.query(
+          `UPDATE publications SET scheduled_at = scheduled_at - interval '40 minutes' WHERE id = ANY($1)`,
+          [publicationIds],
+        );
+        expect(shifted.rowCount).toBe(3);
+      } finally {
+        await db.end();
+      }
+      await call(
+        'mutation($id: ID!) { endBlackout(id: $id) { id } }',
+        { id: declared.declareBlackout.id },
+        tokens.itCell,
+      );
+      windows.splice(windows.indexOf(declared.declareBlackout.id), 1);
+
+      const times = await eventually(async () => {
+        const all: { state: string; scheduledAt: string }[] = [];
+        for (const id of ids) {
+          const res = await call<{ content: { publications: { state: string; scheduledAt: string }[] } }>(
+            'query($id: ID!) { content(id: $id) { publications { state scheduledAt } } }',
+            { id },
+            tokens.editor,
+          );
+          all.push(...res.content.publications);
+        }
+        expect(all.map((p) => p.state)).not.toContain('HELD');
+        return all.map((p) => new Date(p.scheduledAt).getTime()).sort((a, b) => a - b);
+      }, 30_000);
+      // One goes now; the others follow at the account's 10-minute gap, not at the same moment.
+      expect(times).toHaveLength(3);
+      expect(times[1] - times[0]).toBeGreaterThanOrEqual(10 * 60_000);
+      expect(times[2] - times[1]).toBeGreaterThanOrEqual(10 * 60_000);
+      expect(Math.abs(times[0] - Date.now())).toBeLessThan(5 * 60_000);
+    }, 240_000);
   });
 });

@@ -114,6 +114,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
           where: { blackoutId: w.id, state: 'HELD', holdReason: 'BLACKOUT' },
           lock: { mode: 'pessimistic_write' },
         });
+        const toRelease: Publication[] = [];
         for (const p of held) {
           const content = await em.findOneBy(ApprovedContent, { contentId: p.contentId });
           const another = content ? await this.publications.blackoutHolding(em, content, now) : null;
@@ -122,11 +123,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
             p.blackoutId = another.id;
             p.heldDetail = blackoutDetail(another);
             await em.save(Publication, p);
-          } else {
-            await this.publications.release(em, p, now);
-            released += 1;
-          }
+          } else toRelease.push(p);
         }
+        // Re-slotted by their accounts' pacing, in their order, not all at once.
+        await this.publications.releaseAll(em, toRelease, now);
+        released += toRelease.length;
         await em.update(BlackoutWindow, { id: w.id, releasedAt: IsNull() }, { releasedAt: now });
       }
       return released;
