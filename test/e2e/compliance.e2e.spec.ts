@@ -29,6 +29,8 @@ describe('compliance rules through the whole pipeline', () => {
   const tokens: Record<string, string> = {};
   // One X account per test: the account's pacing (minimum gap) would put a second post later.
   const xAccounts: string[] = [];
+  /** The simulator's ids of those accounts. */
+  const xExternal: string[] = [];
   let policyBefore: { adPhotoAllowList: string[]; allowDepartmentMinister: boolean } | undefined;
 
   const call = async <T>(query: string, variables: Record<string, unknown>, token: string): Promise<T> => {
@@ -204,11 +206,17 @@ describe('compliance rules through the whole pipeline', () => {
             accessToken: `x${i}-${run}`,
             externalAccountId: external,
           },
-          o: { refreshToken: `xr${i}-${run}`, clientId: 'prasar-x-client' },
+          // The account's API is this stack's simulator, whichever publisher replica calls it.
+          o: {
+            refreshToken: `xr${i}-${run}`,
+            clientId: 'prasar-x-client',
+            apiBaseUrl: stack.urls['platform-sim'],
+          },
         },
-        tokens.deptAdmin,
+        tokens.itCell,
       );
       xAccounts.push(connected.connectAccount.id);
+      xExternal.push(external);
     }
   }, 180_000);
 
@@ -402,5 +410,118 @@ describe('compliance rules through the whole pipeline', () => {
       expect(times[2] - times[1]).toBeGreaterThanOrEqual(10 * 60_000);
       expect(Math.abs(times[0] - Date.now())).toBeLessThan(5 * 60_000);
     }, 240_000);
+  });
+
+  describe('defect 4: the publisher does not publish inside a window what it was already handed', () => {
+    it('holds a retrying post and one held for re-login while a window is in force, and publishes each once after it', async () => {
+      const region = `Raisen ${run}`;
+      await call(
+        'mutation($d: ID!, $r: [String!]!) { setDepartmentRegions(departmentId: $d, regions: $r) }',
+        { d: departmentId, r: [region] },
+        tokens.itCell,
+      );
+      const stateOf = async (id: string) =>
+        (
+          await call<{
+            content: { publications: { state: string; heldReason: string | null; attempts: number }[] };
+          }>(
+            'query($id: ID!) { content(id: $id) { publications { state heldReason attempts } } }',
+            { id },
+            tokens.editor,
+          )
+        ).content.publications[0];
+
+      // A: X answers 503 for this account, so the publisher keeps retrying the post it was handed.
+      const retryingAccount = xAccounts[5];
+      await sim.injectFault({ kind: 'error', platform: 'x', account: xExternal[5], status: 503 });
+      const retrying = await approvedContent(retryingAccount, 'ACHIEVEMENT');
+      await scheduleNow(retrying);
+      await eventually(async () => {
+        expect(await stateOf(retrying)).toMatchObject({ state: 'PUBLISHING', attempts: expect.any(Number) });
+        expect((await stateOf(retrying)).attempts).toBeGreaterThanOrEqual(1);
+      }, 60_000);
+
+      // B: an account whose token is revoked (no refresh token): its post is held for re-login.
+      const n = Date.now().toString().slice(-8);
+      const external = `79${n}`;
+      await sim.registerXAccount({ id: external, username: `mp_cmp7_${run}`, accessToken: `x7-${run}` });
+      const reloginAccount = (
+        await call<{ connectAccount: { id: string } }>(
+          'mutation($i: AccountInput!, $o: AccountOptionsInput) { connectAccount(input: $i, options: $o) { id } }',
+          {
+            i: {
+              departmentId,
+              platform: 'X',
+              handle: `x7-${run}`,
+              accessToken: `x7-${run}`,
+              externalAccountId: external,
+            },
+            o: { apiBaseUrl: stack.urls['platform-sim'] },
+          },
+          tokens.itCell,
+        )
+      ).connectAccount.id;
+      await sim.revokeToken(`x7-${run}`);
+      const relogin = await approvedContent(reloginAccount, 'ACHIEVEMENT');
+      await scheduleNow(relogin);
+      await eventually(async () => expect((await stateOf(relogin)).state).toBe('HELD'), 60_000);
+
+      // The window comes into force: both are held for it.
+      const declared = await call<{ declareBlackout: { id: string } }>(
+        'mutation($i: BlackoutInput!) { declareBlackout(input: $i) { id } }',
+        {
+          i: {
+            regions: [region],
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+            reason: `Model Code of Conduct, panchayat election (${run})`,
+          },
+        },
+        tokens.itCell,
+      );
+      windows.push(declared.declareBlackout.id);
+      for (const id of [retrying, relogin])
+        await eventually(async () => {
+          expect(await stateOf(id)).toMatchObject({
+            state: 'HELD',
+            heldReason: expect.stringContaining(run),
+          });
+        }, 30_000);
+
+      // Inside the window X recovers and the department reconnects B: still nothing is published.
+      await sim.clearFaults();
+      await sim.registerXAccount({ id: external, username: `mp_cmp7_${run}`, accessToken: `x7b-${run}` });
+      await call(
+        'mutation($i: AccountInput!, $o: AccountOptionsInput) { connectAccount(input: $i, options: $o) { id status } }',
+        {
+          i: {
+            departmentId,
+            platform: 'X',
+            handle: `x7-${run}`,
+            accessToken: `x7b-${run}`,
+            externalAccountId: external,
+          },
+          o: { apiBaseUrl: stack.urls['platform-sim'] },
+        },
+        tokens.itCell,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 15_000)); // past the publisher's next retries
+      expect(await sim.ledger({ platform: 'x', account: xExternal[5] })).toHaveLength(0);
+      expect(await sim.ledger({ platform: 'x', account: external })).toHaveLength(0);
+      for (const id of [retrying, relogin]) expect((await stateOf(id)).state).toBe('HELD');
+
+      // The window ends: each is published, once.
+      await call(
+        'mutation($id: ID!) { endBlackout(id: $id) { id } }',
+        { id: declared.declareBlackout.id },
+        tokens.itCell,
+      );
+      windows.splice(windows.indexOf(declared.declareBlackout.id), 1);
+      for (const id of [retrying, relogin])
+        await eventually(async () => expect((await stateOf(id)).state).toBe('PUBLISHED'), 60_000);
+      await sim.settle();
+      expect(await sim.ledger({ platform: 'x', account: xExternal[5] })).toHaveLength(1);
+      expect(await sim.ledger({ platform: 'x', account: external })).toHaveLength(1);
+    }, 300_000);
   });
 });
