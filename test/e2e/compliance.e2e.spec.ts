@@ -524,4 +524,115 @@ describe('compliance rules through the whole pipeline', () => {
       expect(await sim.ledger({ platform: 'x', account: external })).toHaveLength(1);
     }, 300_000);
   });
+
+  describe('defect 6: nobody who wrote any version may approve it', () => {
+    it('refuses the approval of an approver who edited an intermediate version, through the gateway', async () => {
+      // An approver who also edits (both roles): wrote version 2, neither created nor submitted it.
+      const editingApprover = await tokenFor({
+        subject: `editing-approver-${run}`,
+        roles: ['DEPT_EDITOR', 'DEPT_APPROVER'],
+        department: code,
+      });
+      const input = (text: string) => ({
+        kind: 'SUCCESS_STORY',
+        title: `Solar pumps ${run}`,
+        body: [{ language: 'EN', text }],
+        targetAccountIds: [xAccounts[0]],
+      });
+      const created = await eventually(async () => {
+        const res = await gql<{ createContent: { id: string; version: number } }>(
+          stack.gatewayUrl,
+          'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id version } }',
+          { d: departmentId, i: input(`Solar pumps for 1,200 farmers in Sehore (${randomUUID()})`) },
+          tokens.editor,
+        );
+        expect(res.errors).toBeUndefined();
+        return res.data!.createContent;
+      }, 30_000);
+      await call(
+        'mutation($id: ID!, $v: Int!, $i: ContentInput!) { updateContent(id: $id, expectedVersion: $v, input: $i) { version } }',
+        {
+          id: created.id,
+          v: created.version,
+          i: input(`Solar pumps for 1,250 farmers in Sehore (${randomUUID()})`),
+        },
+        editingApprover,
+      );
+      await call(
+        'mutation($id: ID!) { submitContent(id: $id) { status } }',
+        { id: created.id },
+        tokens.editor,
+      );
+      // Once approval has opened the workflow, the intermediate author is refused and changes nothing.
+      const refused = await eventually(async () => {
+        const res = await gql(
+          stack.gatewayUrl,
+          'mutation($c: ID!) { decide(contentId: $c, decision: APPROVE) { state } }',
+          { c: created.id },
+          editingApprover,
+        );
+        expect(res.errors?.[0]?.extensions?.code).not.toBe('CONFLICT'); // no pending approval yet
+        expect(res.errors?.[0]?.extensions?.code).not.toBe('NOT_FOUND');
+        return res;
+      }, 30_000);
+      expect(refused.data?.decide ?? null).toBeNull();
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      // It is not in their inbox either; another approver decides it.
+      const inbox = await call<{ approvalInbox: { edges: { node: { id: string } }[] } }>(
+        '{ approvalInbox(first: 50) { edges { node { id } } } }',
+        {},
+        editingApprover,
+      );
+      expect(inbox.approvalInbox.edges.map((e) => e.node.id)).not.toContain(created.id);
+      const approved = await call<{ decide: { state: string } }>(
+        'mutation($c: ID!) { decide(contentId: $c, decision: APPROVE) { state } }',
+        { c: created.id },
+        tokens.approver,
+      );
+      expect(approved.decide.state).toBe('APPROVED');
+    }, 120_000);
+  });
+
+  describe('defect 7: the records export, through the gateway, safe for spreadsheets', () => {
+    it('serves the export at /exports/records with the token checks, formulas neutralised, editors refused', async () => {
+      const title = `=SUM(1+1) Kisan ${run}`;
+      await eventually(async () => {
+        const res = await gql(
+          stack.gatewayUrl,
+          'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }',
+          {
+            d: departmentId,
+            i: {
+              kind: 'SUCCESS_STORY',
+              title,
+              body: [{ language: 'EN', text: `+91 farmers joined the scheme (${randomUUID()})` }],
+              targetAccountIds: [xAccounts[0]],
+            },
+          },
+          tokens.editor,
+        );
+        expect(res.errors).toBeUndefined();
+      }, 30_000);
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const url = `${new URL(stack.gatewayUrl).origin}/exports/records?department=${departmentId}&from=${from}&to=${to}&format=csv`;
+
+      expect((await fetch(url)).status).toBe(401);
+      const editor = await fetch(url, { headers: { authorization: `Bearer ${tokens.editor}` } });
+      expect(editor.status).toBe(403);
+      expect(await editor.json()).toMatchObject({ code: 'FORBIDDEN' });
+
+      const csv = await eventually(async () => {
+        const res = await fetch(url, { headers: { authorization: `Bearer ${tokens.deptAdmin}` } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+        const text = await res.text();
+        expect(text).toContain(run); // until analytics has read the ContentCreated
+        return text;
+      }, 30_000);
+      const cells = csv.split('\r\n').flatMap((line) => line.split(','));
+      expect(cells).toContain(`'${title}`);
+      expect(cells.filter((c) => /^"?[=+\-@\t\r]/.test(c))).toEqual([]);
+    }, 120_000);
+  });
 });

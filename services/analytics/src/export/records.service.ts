@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BadInputError, canAccessDepartment, NotFoundError, type Principal } from '@prasar/auth';
+import {
+  BadInputError,
+  canAccessDepartment,
+  ForbiddenError,
+  hasRole,
+  NotFoundError,
+  type Principal,
+  type Role,
+} from '@prasar/auth';
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { departmentScope } from '@prasar/auth';
 
@@ -35,6 +43,14 @@ export interface ExportRequest {
   from: Date;
   to: Date;
 }
+
+/**
+ * Who may export a department's records: the IT cell (any department, for audits) and, for their
+ * own department, its admin and its approvers (the officers who answer Right to Information
+ * requests for it). Editors, viewers, the minister's office and integrations may not: the export
+ * holds every version, decision and comment of the department.
+ */
+export const EXPORT_ROLES: readonly Role[] = ['IT_CELL_ADMIN', 'DEPT_ADMIN', 'DEPT_APPROVER'];
 
 const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 const FETCH_SIZE = 500;
@@ -71,8 +87,13 @@ const RECORDS_SQL = `
 export class RecordsService {
   constructor(private readonly ds: DataSource) {}
 
-  /** Checks the request before anything is streamed: another department's answers NOT_FOUND. */
+  /**
+   * Checks the request before anything is streamed: only EXPORT_ROLES may export (FORBIDDEN), and
+   * another department's answers NOT_FOUND.
+   */
   authorize(caller: Principal, req: ExportRequest): void {
+    if (!hasRole(caller, ...EXPORT_ROLES))
+      throw new ForbiddenError(`Only ${EXPORT_ROLES.join(', ')} may export records`);
     if (!isUuid(req.departmentId) || !canAccessDepartment(caller, req.departmentId)) {
       throw new NotFoundError('Department', req.departmentId);
     }
@@ -110,10 +131,21 @@ export class RecordsService {
   }
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
+/**
+ * A text a spreadsheet would run as a formula (or use to smuggle one in): it starts with = + - @, a
+ * tab or a carriage return (OWASP "CSV injection").
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A text a spreadsheet
+ * would run as a formula gets a leading apostrophe, so it is shown as the text it is; numbers and
+ * times are written as they are.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? value.toISOString() : String(value);
+  let text = value instanceof Date ? value.toISOString() : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
