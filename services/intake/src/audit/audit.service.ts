@@ -67,13 +67,79 @@ export class AuditTrail {
   }
 
   /** Recomputes the chain (as the platform); returns the first entry whose hash does not match, if any. */
-  async verify(contentId: string): Promise<{ intact: boolean; brokenAt?: string }> {
-    const entries = await asPlatform(this.ds, (em) => this.history(em, contentId));
+  async verify(contentId: string): Promise<ChainVerification> {
+    return asPlatform(this.ds, (em) => this.verifyIn(em, contentId));
+  }
+
+  /** verify, in the caller's transaction. */
+  async verifyIn(em: EntityManager, contentId: string): Promise<ChainVerification> {
+    const entries = await this.history(em, contentId);
     let prev = GENESIS;
     for (const e of entries) {
-      if (e.prevHash !== prev || entryHash(prev, e) !== e.hash) return { intact: false, brokenAt: e.seq };
+      if (e.prevHash !== prev || entryHash(prev, e) !== e.hash)
+        return { contentId, intact: false, entries: entries.length, brokenAt: e.seq, head: null };
       prev = e.hash;
     }
-    return { intact: true };
+    return {
+      contentId,
+      intact: true,
+      entries: entries.length,
+      brokenAt: null,
+      head: entries.at(-1)?.hash ?? null,
+    };
   }
+
+  /**
+   * The anchor of one Asia/Kolkata day: a SHA-256 over the head (last entry's seq and hash, as of
+   * the day's end) of every chain written that day, one `content_id:seq:hash` line each, in
+   * content-id order. It is recorded outside the chain (a log line every day, `AuditAnchorLogger`):
+   * cutting entries off a chain changes its head, so the recomputed anchor of that day no longer
+   * matches the recorded one, which a hash chain alone cannot show.
+   */
+  async dayAnchor(em: EntityManager, day: string): Promise<DayAnchor> {
+    const { from, to } = istDayBounds(day);
+    const [row] = (await em.query(
+      `WITH heads AS (
+         SELECT DISTINCT ON (e.content_id) e.content_id, e.seq, e.hash
+           FROM audit_entries e
+          WHERE e.at < $2 AND e.content_id IN (SELECT content_id FROM audit_entries WHERE at >= $1 AND at < $2)
+          ORDER BY e.content_id, e.seq DESC)
+       SELECT count(*)::int AS chains,
+              coalesce(array_agg(content_id::text ORDER BY content_id), '{}') AS contents,
+              encode(sha256(convert_to(coalesce(string_agg(content_id || ':' || seq || ':' || hash, E'\n'
+                ORDER BY content_id), ''), 'UTF8')), 'hex') AS digest
+         FROM heads`,
+      [from, to],
+    )) as { chains: number; contents: string[]; digest: string }[];
+    return { day, chains: row.chains, contentIds: row.contents, digest: row.digest };
+  }
+}
+
+export interface ChainVerification {
+  contentId: string;
+  intact: boolean;
+  entries: number;
+  /** The seq of the first entry whose hash or link does not match; null when intact. */
+  brokenAt: string | null;
+  /** The last entry's hash when intact. */
+  head: string | null;
+}
+
+export interface DayAnchor {
+  /** YYYY-MM-DD, Asia/Kolkata. */
+  day: string;
+  chains: number;
+  contentIds: string[];
+  digest: string;
+}
+
+/** [from, to) of an Asia/Kolkata calendar day (YYYY-MM-DD). */
+export function istDayBounds(day: string): { from: Date; to: Date } {
+  const from = new Date(`${day}T00:00:00+05:30`);
+  return { from, to: new Date(from.getTime() + 86_400_000) };
+}
+
+/** The Asia/Kolkata calendar day of an instant. */
+export function istDayOf(t: Date): string {
+  return new Date(t.getTime() + 330 * 60_000).toISOString().slice(0, 10);
 }

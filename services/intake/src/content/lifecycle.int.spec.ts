@@ -170,7 +170,7 @@ describe('the content lifecycle, status by status and operation by operation', (
         fromStatus: to === 'unchanged' ? null : status,
         toStatus: to === 'unchanged' ? null : to,
       });
-      expect(await h.audit.verify(content.id)).toEqual({ intact: true });
+      expect(await h.audit.verify(content.id)).toMatchObject({ intact: true });
       // Each operation emits its events: a status change is always on record as ContentStatusChanged.
       const events = (await h.outbox())
         .filter((e) => e.key === content.id)
