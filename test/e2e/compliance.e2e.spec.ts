@@ -596,8 +596,8 @@ describe('compliance rules through the whole pipeline', () => {
   describe('defect 7: the records export, through the gateway, safe for spreadsheets', () => {
     it('serves the export at /exports/records with the token checks, formulas neutralised, editors refused', async () => {
       const title = `=SUM(1+1) Kisan ${run}`;
-      await eventually(async () => {
-        const res = await gql(
+      const contentId = await eventually(async () => {
+        const res = await gql<{ createContent: { id: string } }>(
           stack.gatewayUrl,
           'mutation($d: ID!, $i: ContentInput!) { createContent(departmentId: $d, input: $i) { id } }',
           {
@@ -612,6 +612,7 @@ describe('compliance rules through the whole pipeline', () => {
           tokens.editor,
         );
         expect(res.errors).toBeUndefined();
+        return res.data!.createContent.id;
       }, 30_000);
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 3_600_000).toISOString();
@@ -633,6 +634,23 @@ describe('compliance rules through the whole pipeline', () => {
       const cells = csv.split('\r\n').flatMap((line) => line.split(','));
       expect(cells).toContain(`'${title}`);
       expect(cells.filter((c) => /^"?[=+\-@\t\r]/.test(c))).toEqual([]);
+
+      // The content's audit entries are in the export with their place in the hash chain.
+      const audit = await eventually(async () => {
+        const res = await fetch(url.replace('format=csv', 'format=json'), {
+          headers: { authorization: `Bearer ${tokens.deptAdmin}` },
+        });
+        const rows = (await res.json()) as Record<string, string | null>[];
+        const entries = rows.filter((r) => r.record_type === 'audit' && r.content_id === contentId);
+        expect(entries.length).toBeGreaterThanOrEqual(1);
+        return entries;
+      }, 30_000);
+      expect(audit[0]).toMatchObject({
+        audit_action: 'CREATED',
+        prev_hash: '0'.repeat(64),
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        actor: `editor-${run}`,
+      });
     }, 120_000);
   });
 });

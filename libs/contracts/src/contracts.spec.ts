@@ -137,6 +137,7 @@ describe('event types and topics', () => {
         'prasar.content.v1.ContentStatusChanged',
         'prasar.content.v1.CompliancePolicyChanged',
         'prasar.content.v1.DepartmentMinistersChanged',
+        'prasar.content.v1.AuditEntryRecorded',
         'prasar.approval.v1.ApprovalOpened',
         'prasar.approval.v1.StageDecided',
         'prasar.approval.v1.ContentApproved',

@@ -12,7 +12,11 @@ import {
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { departmentScope } from '@prasar/auth';
 
-/** One exported record: content, a version, a decision or a publication. */
+/**
+ * One exported record: content, a version, a decision, a publication, or an audit entry (with its
+ * place in the content's SHA-256 hash chain: `audit_seq`, `prev_hash`, `hash`; `actor` and
+ * `comment` hold who and why).
+ */
 export const RECORD_COLUMNS = [
   'record_type',
   'at',
@@ -35,6 +39,12 @@ export const RECORD_COLUMNS = [
   'published_at',
   'external_id',
   'url',
+  'audit_seq',
+  'audit_action',
+  'from_status',
+  'to_status',
+  'prev_hash',
+  'hash',
 ] as const;
 export type RecordRow = Record<(typeof RECORD_COLUMNS)[number], string | number | null>;
 
@@ -63,24 +73,31 @@ const RECORDS_SQL = `
            kind, title, NULL::text AS body, NULL::text AS link, NULL::text AS decision, NULL::int AS stage_index,
            created_by AS actor, NULL::text AS comment, NULL::uuid AS publication_id, NULL::text AS account_id,
            NULL::text AS platform, NULL::text AS state, NULL::timestamptz AS scheduled_at,
-           NULL::timestamptz AS published_at, NULL::text AS external_id, NULL::text AS url
+           NULL::timestamptz AS published_at, NULL::text AS external_id, NULL::text AS url,
+           NULL::bigint AS audit_seq, NULL::text AS audit_action, NULL::text AS from_status, NULL::text AS to_status,
+           NULL::text AS prev_hash, NULL::text AS hash
       FROM contents WHERE department_id = $1 AND created_at >= $2 AND created_at < $3
     UNION ALL
     SELECT 'version', at, department_id, content_id, version, kind, title, body::text, link, NULL, NULL,
-           actor, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           actor, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM content_versions WHERE department_id = $1 AND at >= $2 AND at < $3
     UNION ALL
     SELECT 'decision', decided_at, department_id, content_id, version, NULL, NULL, NULL, NULL, decision, stage_index,
-           actor, comment, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           actor, comment, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM decisions WHERE department_id = $1 AND decided_at >= $2 AND decided_at < $3
     UNION ALL
     SELECT 'publication', COALESCE(published_at, scheduled_at), department_id, content_id, content_version, kind, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, publication_id, account_id, platform, state, scheduled_at,
-           published_at, external_id, url
+           published_at, external_id, url, NULL, NULL, NULL, NULL, NULL, NULL
       FROM publications
      WHERE department_id = $1 AND COALESCE(published_at, scheduled_at) >= $2 AND COALESCE(published_at, scheduled_at) < $3
+    UNION ALL
+    SELECT 'audit', at, department_id, content_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           actor, note, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           seq, action, from_status, to_status, prev_hash, hash
+      FROM audit_entries WHERE department_id = $1 AND at >= $2 AND at < $3
   ) r
-  ORDER BY at, record_type, content_id, content_version, publication_id`;
+  ORDER BY at, record_type, content_id, content_version, publication_id, audit_seq`;
 
 /** Reads a department's records for a period through a server-side cursor, a page at a time. */
 @Injectable()

@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   ApprovalEscalatedSchema,
+  AuditEntryRecordedSchema,
   ChangesRequestedSchema,
   ContentApprovedSchema,
   ContentCreatedSchema,
@@ -18,6 +19,7 @@ import {
   PublishRequestedSchema,
   StageDecidedSchema,
   type ApprovalEscalated,
+  type AuditEntryRecorded,
   type ChangesRequested,
   type ContentApproved,
   type ContentCreated,
@@ -47,6 +49,11 @@ export class AnalyticsEventsHandler {
   @EventPattern(eventTypeOf(ContentCreatedSchema))
   created(@Payload() e: ContentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
     return this.ingest.contentCreated(ctx.manager, e, meta(ctx));
+  }
+
+  @EventPattern(eventTypeOf(AuditEntryRecordedSchema))
+  auditEntry(@Payload() e: AuditEntryRecorded, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.ingest.auditEntryRecorded(ctx.manager, e);
   }
 
   @EventPattern(eventTypeOf(ContentUpdatedSchema))

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { AuditEntryRecordedSchema } from '@prasar/contracts';
+import { EventPublisher } from '@prasar/kafka';
 import { asPlatform } from '@prasar/persistence';
 import type { ContentStatus } from '../content/content.entity';
 import { AuditEntry } from './audit-entry.entity';
@@ -36,9 +39,15 @@ function entryHash(prevHash: string, e: Omit<AuditRecord, 'at'> & { at: Date }):
 /** The content's record of who did what: append-only, each entry chained to the previous one's hash. */
 @Injectable()
 export class AuditTrail {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+  ) {}
 
-  /** Appends an entry in the caller's transaction (which holds the content row lock). */
+  /**
+   * Appends an entry in the caller's transaction (which holds the content row lock), and emits
+   * AuditEntryRecorded with its hashes in the same transaction (the records export holds them).
+   */
   async record(em: EntityManager, record: AuditRecord): Promise<AuditEntry> {
     const last = await em.findOne(AuditEntry, {
       where: { contentId: record.contentId },
@@ -58,7 +67,24 @@ export class AuditTrail {
       prevHash,
       hash: entryHash(prevHash, { ...record, at }),
     });
-    return em.save(entry);
+    const saved = await em.save(entry);
+    await this.events.publish(em, {
+      schema: AuditEntryRecordedSchema,
+      message: {
+        contentId: saved.contentId,
+        departmentId: saved.departmentId,
+        seq: BigInt(saved.seq),
+        at: timestampFromDate(saved.at),
+        actor: saved.actor,
+        action: saved.action,
+        fromStatus: saved.fromStatus ?? '',
+        toStatus: saved.toStatus ?? '',
+        note: saved.note ?? '',
+        prevHash: saved.prevHash,
+        hash: saved.hash,
+      },
+    });
+    return saved;
   }
 
   /** The entries of a content item, oldest first, as the transaction's tenant may see them. */

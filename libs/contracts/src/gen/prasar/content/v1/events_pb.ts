@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prasar/content/v1/events.proto.
  */
 export const file_prasar_content_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3Ii4wEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNvbnRyaWJ1dG9ycxgGIAMoCSK8AQoQQ29udGVudFdpdGhkcmF3bhISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRImCgVhY3RvchgEIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDgoGcmVhc29uGAUgASgJEjQKC2Zyb21fc3RhdHVzGAYgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzIvIBChRDb250ZW50U3RhdHVzQ2hhbmdlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRI0Cgtmcm9tX3N0YXR1cxgEIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxIyCgl0b19zdGF0dXMYBSABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMSJgoFYWN0b3IYBiABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yEgwKBG5vdGUYByABKAkiywEKF0NvbXBsaWFuY2VQb2xpY3lDaGFuZ2VkEhEKCXBvbGljeV9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoDRIzCgZwb2xpY3kYAyABKAsyIy5wcmFzYXIuY29udGVudC52MS5Db21wbGlhbmNlUG9saWN5EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIuCgpjaGFuZ2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoaRGVwYXJ0bWVudE1pbmlzdGVyc0NoYW5nZWQSFQoNZGVwYXJ0bWVudF9pZBgBIAEoCRINCgVuYW1lcxgCIAMoCRImCgVhY3RvchgDIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBiBnByb3RvMw", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_policy, file_prasar_content_v1_snapshot]);
+  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3Ii4wEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNvbnRyaWJ1dG9ycxgGIAMoCSK8AQoQQ29udGVudFdpdGhkcmF3bhISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRImCgVhY3RvchgEIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDgoGcmVhc29uGAUgASgJEjQKC2Zyb21fc3RhdHVzGAYgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzIvIBChRDb250ZW50U3RhdHVzQ2hhbmdlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRI0Cgtmcm9tX3N0YXR1cxgEIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxIyCgl0b19zdGF0dXMYBSABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMSJgoFYWN0b3IYBiABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yEgwKBG5vdGUYByABKAkiywEKF0NvbXBsaWFuY2VQb2xpY3lDaGFuZ2VkEhEKCXBvbGljeV9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoDRIzCgZwb2xpY3kYAyABKAsyIy5wcmFzYXIuY29udGVudC52MS5Db21wbGlhbmNlUG9saWN5EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIuCgpjaGFuZ2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoaRGVwYXJ0bWVudE1pbmlzdGVyc0NoYW5nZWQSFQoNZGVwYXJ0bWVudF9pZBgBIAEoCRINCgVuYW1lcxgCIAMoCRImCgVhY3RvchgDIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi6gEKEkF1ZGl0RW50cnlSZWNvcmRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSCwoDc2VxGAMgASgEEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgFIAEoCRIOCgZhY3Rpb24YBiABKAkSEwoLZnJvbV9zdGF0dXMYByABKAkSEQoJdG9fc3RhdHVzGAggASgJEgwKBG5vdGUYCSABKAkSEQoJcHJldl9oYXNoGAogASgJEgwKBGhhc2gYCyABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_policy, file_prasar_content_v1_snapshot]);
 
 /**
  * A content item was created as a DRAFT.
@@ -350,4 +350,83 @@ export type DepartmentMinistersChanged = Message<"prasar.content.v1.DepartmentMi
  */
 export const DepartmentMinistersChangedSchema: GenMessage<DepartmentMinistersChanged> = /*@__PURE__*/
   messageDesc(file_prasar_content_v1_events, 6);
+
+/**
+ * An entry was appended to a content item's audit trail (who did what, when, from which status to
+ * which, why), with its place in the item's SHA-256 hash chain, so records exports and auditors
+ * outside intake hold and can check the chain.
+ *
+ * @generated from message prasar.content.v1.AuditEntryRecorded
+ */
+export type AuditEntryRecorded = Message<"prasar.content.v1.AuditEntryRecorded"> & {
+  /**
+   * @generated from field: string content_id = 1;
+   */
+  contentId: string;
+
+  /**
+   * @generated from field: string department_id = 2;
+   */
+  departmentId: string;
+
+  /**
+   * Intake's sequence number of the entry (increasing; the chain's order within an item).
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 4;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * The subject who acted, or "service:<name>".
+   *
+   * @generated from field: string actor = 5;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * Empty when the entry changed no status.
+   *
+   * @generated from field: string from_status = 7;
+   */
+  fromStatus: string;
+
+  /**
+   * @generated from field: string to_status = 8;
+   */
+  toStatus: string;
+
+  /**
+   * @generated from field: string note = 9;
+   */
+  note: string;
+
+  /**
+   * The previous entry's hash (64 zeros for an item's first entry) and this entry's.
+   *
+   * @generated from field: string prev_hash = 10;
+   */
+  prevHash: string;
+
+  /**
+   * @generated from field: string hash = 11;
+   */
+  hash: string;
+};
+
+/**
+ * Describes the message prasar.content.v1.AuditEntryRecorded.
+ * Use `create(AuditEntryRecordedSchema)` to create a new message.
+ */
+export const AuditEntryRecordedSchema: GenMessage<AuditEntryRecorded> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 7);
 
