@@ -653,4 +653,24 @@ describe('compliance rules through the whole pipeline', () => {
       });
     }, 120_000);
   });
+
+  describe('defect 5: a department that never published counts as missing', () => {
+    it("lists a new department that has never published among the state overview's missing", async () => {
+      const quiet = `quiet-${run}`;
+      await call(
+        'mutation($i: DepartmentInput!) { createDepartment(input: $i) { id } }',
+        { i: { code: quiet, name: 'Quiet Department', nameHi: 'शांत विभाग' } },
+        tokens.itCell,
+      );
+      const today = new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10);
+      await eventually(async () => {
+        const res = await call<{ stateOverview: { missingAchievement: { id: string }[] } }>(
+          'query($d: String!) { stateOverview(date: $d) { missingAchievement { id } } }',
+          { d: today },
+          tokens.itCell,
+        );
+        expect(res.stateOverview.missingAchievement.map((d) => d.id)).toContain(departmentIdOf(quiet));
+      }, 30_000);
+    }, 60_000);
+  });
 });

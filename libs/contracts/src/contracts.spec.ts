@@ -138,6 +138,7 @@ describe('event types and topics', () => {
         'prasar.content.v1.CompliancePolicyChanged',
         'prasar.content.v1.DepartmentMinistersChanged',
         'prasar.content.v1.AuditEntryRecorded',
+        'prasar.content.v1.DepartmentCreated',
         'prasar.approval.v1.ApprovalOpened',
         'prasar.approval.v1.StageDecided',
         'prasar.approval.v1.ContentApproved',
@@ -173,7 +174,10 @@ describe('event types and topics', () => {
         expect(first?.name).toBe('blackout_id');
       } else if (schema.typeName === 'prasar.content.v1.CompliancePolicyChanged') {
         expect(first?.name).toBe('policy_id');
-      } else if (schema.typeName === 'prasar.content.v1.DepartmentMinistersChanged') {
+      } else if (
+        schema.typeName === 'prasar.content.v1.DepartmentMinistersChanged' ||
+        schema.typeName === 'prasar.content.v1.DepartmentCreated'
+      ) {
         expect(first?.name).toBe('department_id');
       } else if (schema.typeName.includes('.Account')) {
         expect([first?.name, second?.name]).toEqual(['account_id', 'department_id']);

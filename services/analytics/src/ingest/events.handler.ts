@@ -3,6 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   ApprovalEscalatedSchema,
   AuditEntryRecordedSchema,
+  DepartmentCreatedSchema,
   ChangesRequestedSchema,
   ContentApprovedSchema,
   ContentCreatedSchema,
@@ -20,6 +21,7 @@ import {
   StageDecidedSchema,
   type ApprovalEscalated,
   type AuditEntryRecorded,
+  type DepartmentCreated,
   type ChangesRequested,
   type ContentApproved,
   type ContentCreated,
@@ -49,6 +51,11 @@ export class AnalyticsEventsHandler {
   @EventPattern(eventTypeOf(ContentCreatedSchema))
   created(@Payload() e: ContentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
     return this.ingest.contentCreated(ctx.manager, e, meta(ctx));
+  }
+
+  @EventPattern(eventTypeOf(DepartmentCreatedSchema))
+  departmentCreated(@Payload() e: DepartmentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.ingest.departmentCreated(ctx.manager, e, meta(ctx));
   }
 
   @EventPattern(eventTypeOf(AuditEntryRecordedSchema))

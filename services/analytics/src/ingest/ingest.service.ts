@@ -14,6 +14,7 @@ import {
   type ContentSnapshot,
   type ContentSubmitted,
   type AuditEntryRecorded,
+  type DepartmentCreated,
   type ContentUpdated,
   type ContentWithdrawn,
   type EngagementSnapshot,
@@ -108,6 +109,11 @@ export class IngestService {
   async contentCreated(em: EntityManager, e: ContentCreated, meta: EventMeta): Promise<void> {
     this.department(em, e.departmentId, meta.time);
     if (e.snapshot) this.version(em, e, e.snapshot, actorOf(e.actor), meta.time);
+  }
+
+  /** A new department: listed from now on (the state overview counts it missing until it publishes). */
+  async departmentCreated(em: EntityManager, e: DepartmentCreated, meta: EventMeta): Promise<void> {
+    this.department(em, e.departmentId, tsOr(e.createdAt, meta.time));
   }
 
   /** Intake's audit entry, as recorded (its hashes included), for the records export; once per entry. */
