@@ -628,7 +628,7 @@ describe('compliance rules through the whole pipeline', () => {
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toMatch(/text\/csv/);
         const text = await res.text();
-        expect(text).toContain(run); // until analytics has read the ContentCreated
+        expect(text).toContain(`SUM(1+1) Kisan ${run}`); // until analytics has read the ContentCreated
         return text;
       }, 30_000);
       const cells = csv.split('\r\n').flatMap((line) => line.split(','));
