@@ -7,6 +7,7 @@ describe('@prasar/compliance public API', () => {
       'DEFAULT_POLICY',
       'PLATFORM_LIMITS',
       'RULES',
+      'STATE_WIDE_REGION',
       'characterCount',
       'checkCompliance',
       'compilePolicy',
@@ -16,6 +17,9 @@ describe('@prasar/compliance public API', () => {
       'normalizeForMatch',
       'normalizeHashtags',
       'normalizePersonName',
+      'normalizeRegion',
+      'normalizeRegions',
+      'regionsCover',
       'weightedLength',
     ]);
   });

@@ -5,6 +5,7 @@ export { normalizeDomain, normalizeForMatch } from './political';
 export type { PoliticalLists, PoliticalReference, PoliticalReferenceKind } from './political';
 export { CompiledPolicy, DEFAULT_POLICY, compilePolicy } from './policy';
 export type { CompliancePolicy } from './policy';
+export { normalizeRegion, normalizeRegions, regionsCover, STATE_WIDE_REGION } from './regions';
 export { RULES } from './rules';
 export type { RuleId } from './rules';
 export { characterCount, composeVariantText, normalizeHashtags, weightedLength } from './text';

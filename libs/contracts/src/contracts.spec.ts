@@ -135,6 +135,10 @@ describe('event types and topics', () => {
         'prasar.content.v1.ContentSubmitted',
         'prasar.content.v1.ContentWithdrawn',
         'prasar.content.v1.ContentStatusChanged',
+        'prasar.content.v1.CompliancePolicyChanged',
+        'prasar.content.v1.DepartmentMinistersChanged',
+        'prasar.content.v1.AuditEntryRecorded',
+        'prasar.content.v1.DepartmentCreated',
         'prasar.approval.v1.ApprovalOpened',
         'prasar.approval.v1.StageDecided',
         'prasar.approval.v1.ContentApproved',
@@ -168,6 +172,13 @@ describe('event types and topics', () => {
       });
       if (schema.typeName.includes('.Blackout')) {
         expect(first?.name).toBe('blackout_id');
+      } else if (schema.typeName === 'prasar.content.v1.CompliancePolicyChanged') {
+        expect(first?.name).toBe('policy_id');
+      } else if (
+        schema.typeName === 'prasar.content.v1.DepartmentMinistersChanged' ||
+        schema.typeName === 'prasar.content.v1.DepartmentCreated'
+      ) {
+        expect(first?.name).toBe('department_id');
       } else if (schema.typeName.includes('.Account')) {
         expect([first?.name, second?.name]).toEqual(['account_id', 'department_id']);
       } else {

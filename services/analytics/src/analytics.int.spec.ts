@@ -722,7 +722,7 @@ describe('analytics against the real database', () => {
 
   const exportUrl = (dept: string, format: string) =>
     `${baseUrl}/exports/records?department=${dept}&from=${from.toISOString()}&to=${to.toISOString()}&format=${format}`;
-  const tokenA = () => tokenFor({ subject: `ed-${run}`, roles: ['DEPT_EDITOR'], department: codeA });
+  const tokenA = () => tokenFor({ subject: `admin-${run}`, roles: ['DEPT_ADMIN'], department: codeA });
 
   /** What the export must hold for department A in the period, from the scenario. */
   function expectedRecordKeys(): string[] {
@@ -777,6 +777,11 @@ describe('analytics against the real database', () => {
     });
     expect([403, 404]).toContain(other.status);
     expect((await fetch(exportUrl(A, 'csv'))).status).toBe(401);
+    // An editor of the department may not export its records (EXPORT_ROLES).
+    const editor = await tokenFor({ subject: `ed-${run}`, roles: ['DEPT_EDITOR'], department: codeA });
+    const refused = await fetch(exportUrl(A, 'csv'), { headers: { authorization: `Bearer ${editor}` } });
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ code: 'FORBIDDEN' });
     const it = await tokenFor({ subject: `it-${run}`, roles: ['IT_CELL_ADMIN'] });
     const res = await fetch(exportUrl(B, 'json'), { headers: { authorization: `Bearer ${it}` } });
     const rows = (await res.json()) as Record<string, string>[];

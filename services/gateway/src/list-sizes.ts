@@ -30,4 +30,6 @@ export const LIST_MAXIMA: Readonly<Record<string, number>> = {
   'DepartmentScorecard.publishedByKind': 7,
   'DepartmentScorecard.publishedByPlatform': 4,
   'Query.blackouts': 500,
+  // A day's audit verification lists at most its first 100 broken chains.
+  'AuditDayVerification.broken': 100,
 };

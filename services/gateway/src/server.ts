@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { subgraphUrlOverrides, type GatewayConfig } from './config';
+import { proxyRecordsExport, recordsExportUrl, RECORDS_EXPORT_PATH } from './exports';
 import { createEngine, type EngineLogLevel, type GatewayLog, type GraphQLEngine } from './runtime';
 
 /** Handles a request itself, or calls next() to pass it on (e.g. telemetry answering /metrics). */
@@ -147,6 +148,26 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   }
   const state: ServerState = { engine, draining: false };
   const maxBodyBytes = config.GATEWAY_MAX_BODY_BYTES;
+  const exportTarget = recordsExportUrl(config);
+
+  /** GET /exports/records: the same token check as GraphQL, then the analytics service's stream. */
+  async function serveRecordsExport(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET') return sendJson(res, 405, { code: 'BAD_USER_INPUT', message: 'Use GET' });
+    try {
+      await verifier.verifyAuthorization(req.headers.authorization);
+    } catch (err) {
+      if (!(err instanceof AuthenticationError)) throw err;
+      return sendJson(res, 401, { code: err.code, message: err.message }, { 'www-authenticate': 'Bearer' });
+    }
+    proxyRecordsExport(
+      exportTarget,
+      req,
+      res,
+      (err) => options.log.error({ err }, 'records export failed'),
+      // Streaming a large export takes a while; the per-call limit bounds silence, not the whole.
+      Math.max(config.GATEWAY_UPSTREAM_TIMEOUT_MS, 60_000),
+    );
+  }
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // CORS preflights carry no token and run nothing.
@@ -220,6 +241,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       return state.draining
         ? sendJson(res, 503, { status: 'draining' })
         : sendJson(res, 200, { status: 'ok' });
+    }
+    if (path === RECORDS_EXPORT_PATH) {
+      serveRecordsExport(req, res).catch((err: unknown) => {
+        options.log.error({ err }, 'records export failed');
+        if (!res.headersSent)
+          sendJson(res, 500, { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' });
+      });
+      return;
     }
     if (path === engine.endpoint) {
       serveGraphQL(req, res).catch((err: unknown) => {

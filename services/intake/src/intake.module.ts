@@ -8,6 +8,7 @@ import { subgraphModule } from '@prasar/graphql';
 import { AccountsService } from './accounts/accounts.service';
 import { AuditTrail } from './audit/audit.service';
 import { ComplianceService } from './compliance/compliance.service';
+import { AuditAnchorLogger, AuditVerificationResolver } from './audit/audit.resolver';
 import { CompliancePolicyResolver, DepartmentMinistersResolver } from './compliance/compliance.resolver';
 import { ContentListing } from './content/content.listing';
 import { ContentResolver } from './content/content.resolver';
@@ -73,6 +74,8 @@ export class IntakeModule {
         ContentListing,
         ContentResolver,
         CompliancePolicyResolver,
+        AuditVerificationResolver,
+        AuditAnchorLogger,
         { provide: IDENTITY_DIRECTORY, useValue: options.directory ?? null },
         IntegrationClients,
         IntegrationClientResolver,

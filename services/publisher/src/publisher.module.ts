@@ -13,6 +13,12 @@ import { CredentialCipher } from './accounts/credentials';
 import { publisherDataSourceOptions } from './data-source';
 import { ENGAGEMENT_OPTIONS, EngagementPoller } from './engagement/engagement-poller';
 import { PlatformAdapters } from './platforms/adapters';
+import {
+  CompliancePolicies,
+  COMPLIANCE_POLICY_CONSUMER,
+  CompliancePolicyConsumer,
+  POLICY_CONSUMER_OPTIONS,
+} from './publishing/compliance-policy';
 import { PublishJobs, PUBLISH_JOB_OPTIONS, type ClaimedJob } from './publishing/publish-jobs.service';
 import { PublishRequestsHandler } from './publishing/publish-requests.handler';
 import { PUBLISH_WORKER_OPTIONS, PublishWorker } from './publishing/publish-worker';
@@ -32,7 +38,12 @@ export interface PublisherModuleOptions {
   config: PublisherConfig;
   /** Consumer group and topics (tests use their own). */
   consume?: ConsumerOptions;
-  /** Start the publish worker and the engagement poller with the application (default true). */
+  /** The consumer of intake's policy events (tests use their own group and topic). */
+  policyConsume?: ConsumerOptions;
+  /**
+   * Start the publish worker, the engagement poller and the policy consumer with the application
+   * (default true).
+   */
   autoStart?: boolean;
   /** Test hook: runs between a platform call and the recording of its outcome (see PublishWorker). */
   afterCall?: (claimed: ClaimedJob) => Promise<void>;
@@ -135,6 +146,12 @@ export class PublisherModule {
         },
         CredentialResealer,
         AccountsService,
+        CompliancePolicies,
+        {
+          provide: POLICY_CONSUMER_OPTIONS,
+          useValue: { consume: options.policyConsume ?? COMPLIANCE_POLICY_CONSUMER, autoStart },
+        },
+        CompliancePolicyConsumer,
         SubscribersService,
         PublishJobs,
         PublishWorker,

@@ -1,10 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { BadInputError, canAccessDepartment, NotFoundError, type Principal } from '@prasar/auth';
+import {
+  BadInputError,
+  canAccessDepartment,
+  ForbiddenError,
+  hasRole,
+  NotFoundError,
+  type Principal,
+  type Role,
+} from '@prasar/auth';
 import { ALL_DEPARTMENTS, setTenant } from '@prasar/persistence';
 import { departmentScope } from '@prasar/auth';
 
-/** One exported record: content, a version, a decision or a publication. */
+/**
+ * One exported record: content, a version, a decision, a publication, or an audit entry (with its
+ * place in the content's SHA-256 hash chain: `audit_seq`, `prev_hash`, `hash`; `actor` and
+ * `comment` hold who and why).
+ */
 export const RECORD_COLUMNS = [
   'record_type',
   'at',
@@ -27,6 +39,12 @@ export const RECORD_COLUMNS = [
   'published_at',
   'external_id',
   'url',
+  'audit_seq',
+  'audit_action',
+  'from_status',
+  'to_status',
+  'prev_hash',
+  'hash',
 ] as const;
 export type RecordRow = Record<(typeof RECORD_COLUMNS)[number], string | number | null>;
 
@@ -35,6 +53,14 @@ export interface ExportRequest {
   from: Date;
   to: Date;
 }
+
+/**
+ * Who may export a department's records: the IT cell (any department, for audits) and, for their
+ * own department, its admin and its approvers (the officers who answer Right to Information
+ * requests for it). Editors, viewers, the minister's office and integrations may not: the export
+ * holds every version, decision and comment of the department.
+ */
+export const EXPORT_ROLES: readonly Role[] = ['IT_CELL_ADMIN', 'DEPT_ADMIN', 'DEPT_APPROVER'];
 
 const isUuid = (v: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 const FETCH_SIZE = 500;
@@ -47,32 +73,44 @@ const RECORDS_SQL = `
            kind, title, NULL::text AS body, NULL::text AS link, NULL::text AS decision, NULL::int AS stage_index,
            created_by AS actor, NULL::text AS comment, NULL::uuid AS publication_id, NULL::text AS account_id,
            NULL::text AS platform, NULL::text AS state, NULL::timestamptz AS scheduled_at,
-           NULL::timestamptz AS published_at, NULL::text AS external_id, NULL::text AS url
+           NULL::timestamptz AS published_at, NULL::text AS external_id, NULL::text AS url,
+           NULL::bigint AS audit_seq, NULL::text AS audit_action, NULL::text AS from_status, NULL::text AS to_status,
+           NULL::text AS prev_hash, NULL::text AS hash
       FROM contents WHERE department_id = $1 AND created_at >= $2 AND created_at < $3
     UNION ALL
     SELECT 'version', at, department_id, content_id, version, kind, title, body::text, link, NULL, NULL,
-           actor, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           actor, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM content_versions WHERE department_id = $1 AND at >= $2 AND at < $3
     UNION ALL
     SELECT 'decision', decided_at, department_id, content_id, version, NULL, NULL, NULL, NULL, decision, stage_index,
-           actor, comment, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+           actor, comment, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM decisions WHERE department_id = $1 AND decided_at >= $2 AND decided_at < $3
     UNION ALL
     SELECT 'publication', COALESCE(published_at, scheduled_at), department_id, content_id, content_version, kind, NULL,
            NULL, NULL, NULL, NULL, NULL, NULL, publication_id, account_id, platform, state, scheduled_at,
-           published_at, external_id, url
+           published_at, external_id, url, NULL, NULL, NULL, NULL, NULL, NULL
       FROM publications
      WHERE department_id = $1 AND COALESCE(published_at, scheduled_at) >= $2 AND COALESCE(published_at, scheduled_at) < $3
+    UNION ALL
+    SELECT 'audit', at, department_id, content_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           actor, note, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           seq, action, from_status, to_status, prev_hash, hash
+      FROM audit_entries WHERE department_id = $1 AND at >= $2 AND at < $3
   ) r
-  ORDER BY at, record_type, content_id, content_version, publication_id`;
+  ORDER BY at, record_type, content_id, content_version, publication_id, audit_seq`;
 
 /** Reads a department's records for a period through a server-side cursor, a page at a time. */
 @Injectable()
 export class RecordsService {
   constructor(private readonly ds: DataSource) {}
 
-  /** Checks the request before anything is streamed: another department's answers NOT_FOUND. */
+  /**
+   * Checks the request before anything is streamed: only EXPORT_ROLES may export (FORBIDDEN), and
+   * another department's answers NOT_FOUND.
+   */
   authorize(caller: Principal, req: ExportRequest): void {
+    if (!hasRole(caller, ...EXPORT_ROLES))
+      throw new ForbiddenError(`Only ${EXPORT_ROLES.join(', ')} may export records`);
     if (!isUuid(req.departmentId) || !canAccessDepartment(caller, req.departmentId)) {
       throw new NotFoundError('Department', req.departmentId);
     }
@@ -110,10 +148,21 @@ export class RecordsService {
   }
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. */
+/**
+ * A text a spreadsheet would run as a formula (or use to smuggle one in): it starts with = + - @, a
+ * tab or a carriage return (OWASP "CSV injection").
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A text a spreadsheet
+ * would run as a formula gets a leading apostrophe, so it is shown as the text it is; numbers and
+ * times are written as they are.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? value.toISOString() : String(value);
+  let text = value instanceof Date ? value.toISOString() : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -12,6 +12,8 @@ import {
   type BlackoutDeclared,
   type BlackoutEnded,
   ApprovalEscalatedSchema,
+  AuditEntryRecordedSchema,
+  DepartmentCreatedSchema,
   ChangesRequestedSchema,
   ContentApprovedSchema,
   ContentCreatedSchema,
@@ -28,6 +30,8 @@ import {
   PublishRequestedSchema,
   StageDecidedSchema,
   type ApprovalEscalated,
+  type AuditEntryRecorded,
+  type DepartmentCreated,
   type ChangesRequested,
   type ContentApproved,
   type ContentCreated,
@@ -64,6 +68,16 @@ export class AnalyticsEventsHandler {
   @EventPattern(eventTypeOf(ContentCreatedSchema))
   created(@Payload() e: ContentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
     return this.ingest.contentCreated(ctx.manager, e, meta(ctx));
+  }
+
+  @EventPattern(eventTypeOf(DepartmentCreatedSchema))
+  departmentCreated(@Payload() e: DepartmentCreated, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.ingest.departmentCreated(ctx.manager, e, meta(ctx));
+  }
+
+  @EventPattern(eventTypeOf(AuditEntryRecordedSchema))
+  auditEntry(@Payload() e: AuditEntryRecorded, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    return this.ingest.auditEntryRecorded(ctx.manager, e);
   }
 
   @EventPattern(eventTypeOf(ContentUpdatedSchema))

@@ -13,6 +13,8 @@ import {
   type ContentRejected,
   type ContentSnapshot,
   type ContentSubmitted,
+  type AuditEntryRecorded,
+  type DepartmentCreated,
   type ContentUpdated,
   type ContentWithdrawn,
   type EngagementSnapshot,
@@ -107,6 +109,34 @@ export class IngestService {
   async contentCreated(em: EntityManager, e: ContentCreated, meta: EventMeta): Promise<void> {
     this.department(em, e.departmentId, meta.time);
     if (e.snapshot) this.version(em, e, e.snapshot, actorOf(e.actor), meta.time);
+  }
+
+  /** A new department: listed from now on (the state overview counts it missing until it publishes). */
+  async departmentCreated(em: EntityManager, e: DepartmentCreated, meta: EventMeta): Promise<void> {
+    this.department(em, e.departmentId, tsOr(e.createdAt, meta.time));
+  }
+
+  /** Intake's audit entry, as recorded (its hashes included), for the records export; once per entry. */
+  async auditEntryRecorded(em: EntityManager, e: AuditEntryRecorded): Promise<void> {
+    if (!isUuid(e.contentId) || !isUuid(e.departmentId) || !e.at || !e.hash) return;
+    await em.query(
+      `INSERT INTO audit_entries (content_id, seq, department_id, at, actor, action, from_status, to_status,
+                                  note, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (content_id, seq) DO NOTHING`,
+      [
+        e.contentId,
+        e.seq.toString(),
+        e.departmentId,
+        timestampDate(e.at),
+        e.actor,
+        e.action,
+        e.fromStatus || null,
+        e.toStatus || null,
+        e.note || null,
+        e.prevHash,
+        e.hash,
+      ],
+    );
   }
 
   async contentUpdated(em: EntityManager, e: ContentUpdated, meta: EventMeta): Promise<void> {

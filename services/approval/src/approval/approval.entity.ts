@@ -19,6 +19,8 @@ export class Approval {
   @Column('text') author!: string;
   /** Who submitted this version: never one of its approvers either. */
   @Column({ type: 'text', name: 'submitted_by' }) submittedBy!: string;
+  /** Everyone who wrote any version of the content (ContentSubmitted.contributors): never approvers. */
+  @Column('text', { array: true }) contributors!: string[];
   /** The submitted ContentSnapshot in protobuf JSON; null only for approvals opened before it was kept. */
   @Column({ type: 'jsonb', nullable: true }) snapshot!: object | null;
   @Column({ type: 'timestamptz', name: 'opened_at' }) openedAt!: Date;

@@ -65,6 +65,7 @@ export class ApprovalService {
       priority: snapshot.priority === Priority.URGENT ? 'URGENT' : 'NORMAL',
       author: snapshot.createdBy?.subject ?? '',
       submittedBy: submitted.actor?.subject ?? '',
+      contributors: [...new Set(submitted.contributors.filter(Boolean))],
       snapshot: toJson(ContentSnapshotSchema, snapshot) as object,
       openedAt: now,
       closedAt: null,

@@ -176,8 +176,12 @@ export class DecisionService {
     stage: ApprovalStage,
     stages: ApprovalStage[],
   ): void {
-    if (caller.subject === approval.author || caller.subject === approval.submittedBy) {
-      throw new ForbiddenError('Nobody decides on content they wrote or submitted');
+    if (
+      caller.subject === approval.author ||
+      caller.subject === approval.submittedBy ||
+      approval.contributors.includes(caller.subject)
+    ) {
+      throw new ForbiddenError('Nobody decides on content they wrote (any version of it) or submitted');
     }
     if (holdsStage(caller, stage.role, approval.departmentId)) return;
     const passedOwn = stages.find(

@@ -46,7 +46,7 @@ export function decodeCursor(cursor: string): Position {
 
 // The approvals whose current stage the caller can decide now. $1 the caller's roles, $2 their
 // department, $3 their subject. The IT cell's stages are decided for every department; every other
-// role's only in the caller's own. Content the caller wrote or submitted, and stages the caller
+// role's only in the caller's own. Content the caller wrote (any version) or submitted, and stages the caller
 // already approved, are not theirs to decide.
 const DECIDABLE = `
   FROM approvals a
@@ -55,7 +55,7 @@ const DECIDABLE = `
     AND s.state = 'PENDING'
     AND s.role = ANY($1::text[])
     AND (s.role = 'IT_CELL_ADMIN' OR a.department_id = $2::uuid)
-    AND a.author <> $3 AND a.submitted_by <> $3
+    AND a.author <> $3 AND a.submitted_by <> $3 AND NOT ($3 = ANY(a.contributors))
     AND NOT EXISTS (
       SELECT 1 FROM approval_decisions d
       WHERE d.approval_id = a.id AND d.stage_index = s.index AND d.decided_by = $3

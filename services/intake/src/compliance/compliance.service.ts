@@ -20,11 +20,19 @@ import {
   type CompliancePolicy,
   type PersonRole,
 } from '@prasar/compliance';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import {
+  CompliancePolicyChangedSchema,
+  DepartmentMinistersChangedSchema,
+  PersonRole as PbPersonRole,
+} from '@prasar/contracts';
+import { EventPublisher } from '@prasar/kafka';
 import { asCaller } from '@prasar/persistence';
 import { AccountsService, publishedKey, textHash } from '../accounts/accounts.service';
 import type { TargetAccount } from '../accounts/target-account.entity';
 import type { ContentBody } from '../content/content.entity';
 import { isUuid } from '../content/ids';
+import { actorOf } from '../content/snapshot';
 import { Department } from '../department/department.entity';
 import { CompliancePolicyRow, DepartmentMinister } from './compliance.entity';
 
@@ -52,6 +60,7 @@ export class ComplianceService {
   constructor(
     private readonly ds: DataSource,
     private readonly accounts: AccountsService,
+    private readonly events: EventPublisher,
   ) {}
 
   /** Every rule for one content body and its (known) target accounts. */
@@ -123,24 +132,52 @@ export class ComplianceService {
         where: { id: POLICY_ROW },
         lock: { mode: 'pessimistic_write' },
       });
-      await em.upsert(
-        CompliancePolicyRow,
-        {
-          id: POLICY_ROW,
-          adPhotoAllowList: [...new Set(roles)],
-          allowDepartmentMinister:
-            allowDepartmentMinister ??
-            current?.allowDepartmentMinister ??
-            DEFAULT_POLICY.allowDepartmentMinister,
-          political: current?.political ?? null,
-          revision: (current?.revision ?? 0) + 1,
-          updatedBy: caller.subject,
-          updatedAt: new Date(),
-        },
-        ['id'],
-      );
+      const row: CompliancePolicyRow = {
+        id: POLICY_ROW,
+        adPhotoAllowList: [...new Set(roles)],
+        allowDepartmentMinister:
+          allowDepartmentMinister ??
+          current?.allowDepartmentMinister ??
+          DEFAULT_POLICY.allowDepartmentMinister,
+        political: current?.political ?? null,
+        revision: (current?.revision ?? 0) + 1,
+        updatedBy: caller.subject,
+        updatedAt: new Date(),
+      };
+      await em.upsert(CompliancePolicyRow, row, ['id']);
+      await this.announcePolicy(em, row, caller);
     });
     return this.policy(caller);
+  }
+
+  /**
+   * Tells the other services (the publisher's last check before publishing) the policy as it now
+   * is, complete, in the transaction of the change: CompliancePolicyChanged with its revision.
+   */
+  private async announcePolicy(
+    em: EntityManager,
+    row: CompliancePolicyRow,
+    caller: Principal,
+  ): Promise<void> {
+    const political = row.political ?? DEFAULT_POLICY.political;
+    await this.events.publish(em, {
+      schema: CompliancePolicyChangedSchema,
+      message: {
+        policyId: 'state',
+        revision: row.revision,
+        policy: {
+          adPhotoAllowList: row.adPhotoAllowList.map((r) => PbPersonRole[r]),
+          allowDepartmentMinister: row.allowDepartmentMinister,
+          political: {
+            partyNames: [...political.partyNames],
+            symbols: [...political.symbols],
+            domains: [...political.domains],
+          },
+        },
+        actor: actorOf(caller),
+        changedAt: timestampFromDate(row.updatedAt),
+      },
+    });
   }
 
   /** A department's minister names, in the order the IT cell gave them. */
@@ -191,6 +228,15 @@ export class ComplianceService {
             updatedAt: now,
           })),
         );
+      await this.events.publish(em, {
+        schema: DepartmentMinistersChangedSchema,
+        message: {
+          departmentId: department.id,
+          names: cleaned,
+          actor: actorOf(caller),
+          changedAt: timestampFromDate(now),
+        },
+      });
       return department;
     });
   }

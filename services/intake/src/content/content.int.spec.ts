@@ -163,7 +163,7 @@ describe('content editing and tenancy against the real database', () => {
       ]);
       const history = await asPlatform(h.ds, (em) => h.audit.history(em, created.id));
       expect(history.map((e) => e.action)).toEqual(['CREATED', 'UPDATED']);
-      expect(await h.audit.verify(created.id)).toEqual({ intact: true });
+      expect(await h.audit.verify(created.id)).toMatchObject({ intact: true });
     });
 
     it('refuses malformed input with BAD_USER_INPUT and every violation, and saves nothing', async () => {
@@ -384,7 +384,7 @@ describe('content editing and tenancy against the real database', () => {
       const created = await h.contents.create(as('DEPT_EDITOR'), agriId, input());
       await h.contents.update(as('DEPT_EDITOR'), created.id, 1, input({ title: 'v2' }));
       await h.contents.submit(as('DEPT_EDITOR'), created.id);
-      expect(await h.audit.verify(created.id)).toEqual({ intact: true });
+      expect(await h.audit.verify(created.id)).toMatchObject({ intact: true });
       const history = await asPlatform(h.ds, (em) => h.audit.history(em, created.id));
       const target = history[1];
 
@@ -403,7 +403,7 @@ describe('content editing and tenancy against the real database', () => {
       } finally {
         await admin.end();
       }
-      expect(await h.audit.verify(created.id)).toEqual({ intact: false, brokenAt: target.seq });
+      expect(await h.audit.verify(created.id)).toMatchObject({ intact: false, brokenAt: target.seq });
     });
   });
 });

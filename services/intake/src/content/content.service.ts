@@ -304,6 +304,11 @@ export class ContentService {
         );
       const now = new Date();
       await this.transition(em, content, 'SUBMIT', actorOf(caller), now);
+      // Whoever wrote any version (overrides are part of a version) may not approve it.
+      const writers: { created_by: string }[] = await em.query(
+        `SELECT DISTINCT created_by FROM content_versions WHERE content_id = $1 ORDER BY created_by`,
+        [content.id],
+      );
       await this.events.publish(em, {
         schema: ContentSubmittedSchema,
         message: {
@@ -312,6 +317,7 @@ export class ContentService {
           snapshot: snapshotOf(content),
           actor: actorOf(caller),
           submittedAt: timestampFromDate(now),
+          contributors: writers.map((w) => w.created_by),
         },
       });
       return content;

@@ -43,14 +43,18 @@ export class DailyAchievementGauge implements OnApplicationBootstrap {
   /** Each department's status today. */
   async today(now = new Date()): Promise<{ code: string; met: boolean }[]> {
     if (this.cached && now.getTime() - this.cached.at < 30_000) return this.cached.rows;
+    // By the platforms' publish time (PublicationPublished.published_at, kept in published_texts),
+    // not by when intake processed the event: a late or replayed event counts for its own day.
+    // Every department is listed, so one that never published is missing too.
+    const from = istMidnight(now);
     const rows: { code: string; met: boolean }[] = await asPlatform(this.ds, (em) =>
       em.query(
         `SELECT d.code,
-                EXISTS (SELECT 1 FROM publication_progress p JOIN contents c ON c.id = p.content_id
-                        WHERE c.department_id = d.id AND c.kind = 'ACHIEVEMENT'
-                          AND p.state = 'PUBLISHED' AND p.updated_at >= $1) AS met
+                EXISTS (SELECT 1 FROM published_texts t JOIN contents c ON c.id = t.content_id
+                        WHERE t.department_id = d.id AND c.kind = 'ACHIEVEMENT'
+                          AND t.published_at >= $1 AND t.published_at < $2) AS met
          FROM departments d ORDER BY d.code`,
-        [istMidnight(now)],
+        [from, new Date(from.getTime() + 86_400_000)],
       ),
     );
     this.cached = { at: now.getTime(), rows };

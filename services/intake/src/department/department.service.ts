@@ -11,7 +11,11 @@ import {
   type Principal,
   type Violation,
 } from '@prasar/auth';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { DepartmentCreatedSchema } from '@prasar/contracts';
+import { EventPublisher } from '@prasar/kafka';
 import { asCaller, idempotent, type IdempotencyRequest } from '@prasar/persistence';
+import { actorOf } from '../content/snapshot';
 import { isUuid } from '../content/ids';
 import { Department } from './department.entity';
 
@@ -25,7 +29,10 @@ const DEVANAGARI = /[\u0900-\u097F]/;
 
 @Injectable()
 export class DepartmentService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+  ) {}
 
   /** The departments the caller may see: all for the IT cell, otherwise its own. */
   list(caller: Principal): Promise<Department[]> {
@@ -85,6 +92,18 @@ export class DepartmentService {
             .execute();
           if (inserted.raw.length === 0)
             throw new ConflictError(`A department with code "${code}" already exists`);
+          // In the same transaction: every service that lists departments knows this one too.
+          await this.events.publish(em, {
+            schema: DepartmentCreatedSchema,
+            message: {
+              departmentId: id,
+              code,
+              name: input.name.trim(),
+              nameHi: input.nameHi.trim(),
+              actor: actorOf(caller),
+              createdAt: timestampFromDate(new Date()),
+            },
+          });
           return (await this.byId(em, id)) as Department;
         },
         idOf: (department) => department.id,

@@ -79,7 +79,7 @@ describe('status from the approval service’s events, over Kafka', () => {
       fromStatus: 'IN_REVIEW',
       toStatus: 'APPROVED',
     });
-    expect(await h.audit.verify(id)).toEqual({ intact: true });
+    expect(await h.audit.verify(id)).toMatchObject({ intact: true });
     const [changed] = (await h.outbox('ContentStatusChanged')).filter(
       (e) => e.key === id && (e.message.toStatus as number) === 4,
     );
@@ -173,7 +173,7 @@ describe('status from the approval service’s events, over Kafka', () => {
       toStatus: null,
       note: 'Approval stage 1 (DEPT_APPROVER) is overdue (due 2026-08-15T04:00:00.000Z)',
     });
-    expect(await h.audit.verify(id)).toEqual({ intact: true });
+    expect(await h.audit.verify(id)).toMatchObject({ intact: true });
   });
 
   it('handles a decision the lifecycle refuses (the content was withdrawn meanwhile) without retrying or changing anything', async () => {

@@ -136,7 +136,9 @@ export class AccountsService {
 
   /**
    * Connects an account, or reconnects it (same platform and platform id): the credentials are
-   * replaced, the account is ACTIVE again and its held publications resume.
+   * replaced and the account is ACTIVE again. Its held publications resume when the scheduler asks
+   * for them again (it releases them on AccountConnected, re-slotted by the account's pacing and
+   * checked against blackout windows), not here: the scheduler decides when a post may go.
    */
   async connect(
     caller: Principal,
@@ -198,7 +200,6 @@ export class AccountsService {
             if (existing) await em.save(SocialAccount, account);
             else await em.insert(SocialAccount, account);
             await this.storeSecrets(em, account, this.secretsFrom(input, options), now);
-            if (existing) await this.releaseHeldJobs(em, account.id, now);
             await this.events.connected(em, account, existing !== null, caller);
             return account;
           },
@@ -348,14 +349,5 @@ export class AccountsService {
       }
       return { resealed, unopenable };
     });
-  }
-
-  /** A reconnected account's held publications are due again at once. */
-  private async releaseHeldJobs(em: EntityManager, accountId: string, now: Date): Promise<void> {
-    await em.query(
-      `UPDATE publish_jobs SET state = 'PENDING', hold_reason = NULL, next_attempt_at = $2, updated_at = $2
-       WHERE account_id = $1 AND state = 'HELD'`,
-      [accountId, now],
-    );
   }
 }

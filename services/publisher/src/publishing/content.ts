@@ -8,6 +8,7 @@ import {
   composeVariantText,
   DEFAULT_POLICY,
   type ComplianceContent,
+  type CompiledPolicy,
   type CompliancePolicy,
   type ContentKind,
   type Language,
@@ -89,18 +90,23 @@ export function postTextOf(snapshot: ContentSnapshot, target: PostTarget): strin
 
 /**
  * Renders the snapshot for one account and runs every compliance rule for it. `duplicate` says
- * whether exactly this text was already published on the account (the duplicate-text rule).
+ * whether exactly this text was already published on the account (the duplicate-text rule);
+ * `rules` are the state's policy and the department's ministers (CompliancePolicies.atPublish).
  */
 export function renderForAccount(
   snapshot: ContentSnapshot,
   target: PostTarget,
   duplicate: boolean,
-  policy: CompliancePolicy = DEFAULT_POLICY,
+  rules: {
+    policy: CompliancePolicy | CompiledPolicy;
+    departmentMinisterNames?: readonly string[];
+  } = { policy: DEFAULT_POLICY },
 ): RenderedPost {
   const content = complianceContentOf(snapshot);
   const overrideText = overrideFor(snapshot, target.accountId);
-  const report = checkCompliance(content, [{ ...target, overrideText }], policy, {
+  const report = checkCompliance(content, [{ ...target, overrideText }], rules.policy, {
     isDuplicate: () => duplicate,
+    departmentMinisterNames: rules.departmentMinisterNames ?? [],
   });
   const variant = report.variants[0];
   return {

@@ -209,7 +209,7 @@ describe('exactly once, whatever the platform does', () => {
     expect(opened!.secrets.refreshToken).toMatch(/^x-rt-/);
   });
 
-  it('holds the posts of a revoked account (NEEDS_REAUTH, nothing lost) and publishes them once when it is reconnected', async () => {
+  it('holds the posts of a revoked account (NEEDS_REAUTH, nothing lost) and publishes them once when reconnected and asked again', async () => {
     const { account, id, accessToken } = await xAccount({ refreshToken: `x-rt-${randomUUID()}` });
     await h.sim.revokeToken(accessToken);
     const r = requestMessage({ account });
@@ -240,14 +240,21 @@ describe('exactly once, whatever the platform does', () => {
       (e) => e.message.accountId === account.id && e.message.reconnected === true,
     );
     expect(connected).toBeDefined();
+    // Reconnecting alone sends nothing: the scheduler decides when a held post may go (pacing,
+    // blackout windows).
     await h.worker.runOnce(later());
-    expect(await h.job(r.publicationId)).toMatchObject({ state: 'PUBLISHED' });
-    expect(await h.job(second.publicationId)).toMatchObject({ state: 'PUBLISHED' });
-    // The scheduler releases its held publication and asks again: nothing more is posted.
+    expect(await h.job(r.publicationId)).toMatchObject({ state: 'HELD' });
+    expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(0);
+    // The scheduler releases its held publications and asks again: each goes out once.
     await h.request({ account, publicationId: r.publicationId, attempt: 2 });
+    await h.request({ account, publicationId: second.publicationId, attempt: 2 });
+    await h.worker.runOnce(later());
+    expect(await h.job(r.publicationId)).toMatchObject({ state: 'PUBLISHED', requestedAttempt: 2 });
+    expect(await h.job(second.publicationId)).toMatchObject({ state: 'PUBLISHED' });
+    // A repeated request after that changes nothing.
+    await h.request({ account, publicationId: r.publicationId, attempt: 3 });
     await h.worker.runOnce(later());
     expect(await h.sim.ledger({ platform: 'x', account: id })).toHaveLength(2);
-    expect(await h.job(r.publicationId)).toMatchObject({ state: 'PUBLISHED', requestedAttempt: 2 });
   });
 
   it('reconciles a job a crashed worker left in flight, after a restart, without posting again', async () => {

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Violation } from '@prasar/auth';
 import { toBinary } from '@bufbuild/protobuf';
-import { ContentSnapshotSchema, type PublicationCancelled, type PublishRequested } from '@prasar/contracts';
+import {
+  ContentSnapshotSchema,
+  HoldReason,
+  type PublicationCancelled,
+  type PublicationHeld,
+  type PublishRequested,
+} from '@prasar/contracts';
 import { EventPublisher, UntrustedEventError } from '@prasar/kafka';
 import { asPlatform } from '@prasar/persistence';
 import { createLogger } from '@prasar/telemetry';
@@ -13,6 +19,7 @@ import { isUuid } from '../ids';
 import { publishOutcomes } from '../metrics';
 import type { CallOutcome, LookupOutcome } from '../platforms/platform';
 import { retryDelayMs } from './backoff';
+import { CompliancePolicies } from './compliance-policy';
 import {
   decodeSnapshot,
   platformOf,
@@ -26,6 +33,9 @@ import { PublishAttempt, PublishJob, type AttemptOutcome } from './publish-job.e
 import { PublishEvents } from './publish.events';
 
 const logger = createLogger('publish-jobs');
+
+/** The hold reason of a job the scheduler held for a Model Code of Conduct window. */
+const BLACKOUT = 'BLACKOUT';
 
 export interface PublishJobOptions {
   /** How long a claim protects a job (PUBLISHER_LEASE_MS). */
@@ -87,6 +97,7 @@ export class PublishJobs {
     private readonly ds: DataSource,
     publisher: EventPublisher,
     private readonly accounts: AccountsService,
+    private readonly policies: CompliancePolicies,
     @Inject(PUBLISH_JOB_OPTIONS) private readonly options: PublishJobOptions,
   ) {
     this.events = new PublishEvents(publisher);
@@ -119,6 +130,8 @@ export class PublishJobs {
        ON CONFLICT (publication_id) DO UPDATE SET
          requested_attempt = GREATEST(publish_jobs.requested_attempt, EXCLUDED.requested_attempt),
          state = CASE WHEN publish_jobs.state = 'HELD' THEN 'PENDING' ELSE publish_jobs.state END,
+         hold_reason = CASE WHEN publish_jobs.state = 'HELD' OR publish_jobs.hold_reason = '${BLACKOUT}'
+                            THEN NULL ELSE publish_jobs.hold_reason END,
          next_attempt_at = CASE WHEN publish_jobs.state = 'HELD' THEN EXCLUDED.next_attempt_at
                                 ELSE publish_jobs.next_attempt_at END,
          updated_at = EXCLUDED.updated_at`,
@@ -133,6 +146,23 @@ export class PublishJobs {
         Buffer.from(toBinary(ContentSnapshotSchema, e.snapshot)),
         now,
       ],
+    );
+  }
+
+  /**
+   * PublicationHeld for a blackout (the scheduler holds a publication it had handed over): a
+   * waiting or held job is held for the window, and a job in flight is marked so that, if its call
+   * does not publish, it is held rather than retried. The scheduler's PublishRequested after the
+   * window releases it. Holds for other reasons are the publisher's own (or the scheduler's before
+   * handing over) and change nothing here.
+   */
+  async heldByScheduler(em: EntityManager, e: PublicationHeld, now = new Date()): Promise<void> {
+    if (e.reason !== HoldReason.BLACKOUT || !e.publicationId) return;
+    await em.query(
+      `UPDATE publish_jobs SET state = CASE WHEN state = 'IN_FLIGHT' THEN state ELSE 'HELD' END,
+         hold_reason = '${BLACKOUT}', last_error = COALESCE(NULLIF($2, ''), last_error), updated_at = $3
+       WHERE publication_id = $1 AND state IN ('PENDING', 'HELD', 'IN_FLIGHT')`,
+      [e.publicationId, e.detail.slice(0, 2000), now],
     );
   }
 
@@ -200,6 +230,11 @@ export class PublishJobs {
   }
 
   private async claim(em: EntityManager, job: PublishJob, now: Date): Promise<ClaimedJob | null> {
+    if (job.holdReason === BLACKOUT) {
+      // Held by a window while its previous claim was in flight (and then abandoned).
+      await this.hold(em, job, BLACKOUT, null, now);
+      return null;
+    }
     const account = isUuid(job.accountId) ? await em.findOneBy(SocialAccount, { id: job.accountId }) : null;
     if (!account || account.platform !== job.platform || account.departmentId !== job.departmentId) {
       await this.fail(em, job, `Account ${job.accountId} is not connected to the publisher`, now);
@@ -236,7 +271,9 @@ export class PublishJobs {
                       AND text_hash = $2 AND publication_id <> $3) AS duplicate`,
       [job.accountId, hash, job.publicationId],
     );
-    const post = renderForAccount(snapshot, target, duplicate === true);
+    // The state's policy and the department's ministers as they are now, not as at approval.
+    const rules = await this.policies.atPublish(em, job.departmentId);
+    const post = renderForAccount(snapshot, target, duplicate === true, rules);
     if (post.violations.length && !job.reconcileFirst) {
       await this.fail(em, job, violationReason(post.violations), now);
       return null;
@@ -343,7 +380,10 @@ export class PublishJobs {
           failure.error,
           now,
         );
-        if (marked === 'secrets-changed') {
+        if (job.holdReason === BLACKOUT) {
+          // A window holds it: the scheduler asks again after the window (and the reconnect).
+          await this.hold(em, job, BLACKOUT, failure.error, now);
+        } else if (marked === 'secrets-changed') {
           // Reconnected or refreshed meanwhile: try again with the new secrets.
           Object.assign(job, { state: 'PENDING', nextAttemptAt: now });
           await em.save(PublishJob, job);
@@ -358,6 +398,12 @@ export class PublishJobs {
           ? `Gave up after ${job.attempts} attempts without learning whether it was posted (${failure.error}); check the account before publishing it again`
           : `Gave up after ${job.attempts} attempts: ${failure.error}`;
         await this.fail(em, job, reason, now);
+        return true;
+      }
+      if (job.holdReason === BLACKOUT) {
+        // A window came into force during the call: no retry inside it.
+        job.reconcileFirst = stillUncertain;
+        await this.hold(em, job, BLACKOUT, failure.error, now);
         return true;
       }
       const retryAfter = failure.kind === 'rate-limited' ? failure.retryAfterMs : null;
@@ -434,7 +480,7 @@ export class PublishJobs {
     logger.warn({ publicationId: job.publicationId, platform: job.platform, reason }, 'publication failed');
   }
 
-  /** Holds a job until its account is reconnected (or the scheduler asks again). */
+  /** Holds a job until its account is reconnected (or the scheduler asks again, e.g. after a window). */
   private async hold(
     em: EntityManager,
     job: PublishJob,

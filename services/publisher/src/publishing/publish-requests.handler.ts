@@ -3,14 +3,16 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   eventTypeOf,
   PublicationCancelledSchema,
+  PublicationHeldSchema,
   PublishRequestedSchema,
   type PublicationCancelled,
+  type PublicationHeld,
   type PublishRequested,
 } from '@prasar/contracts';
 import { PassThroughRpcFilter, type KafkaEventContext } from '@prasar/kafka';
 import { PublishJobs } from './publish-jobs.service';
 
-/** What the publisher takes from the scheduler: publications to publish, and ones cancelled. */
+/** What the publisher takes from the scheduler: publications to publish, held and cancelled. */
 @Controller()
 @UseFilters(PassThroughRpcFilter)
 export class PublishRequestsHandler {
@@ -20,6 +22,12 @@ export class PublishRequestsHandler {
   @EventPattern(eventTypeOf(PublishRequestedSchema))
   async onPublishRequested(@Payload() e: PublishRequested, @Ctx() ctx: KafkaEventContext): Promise<void> {
     await this.jobs.requested(ctx.manager, e);
+  }
+
+  /** The scheduler holds a publication it already handed over (a blackout window in force). */
+  @EventPattern(eventTypeOf(PublicationHeldSchema))
+  async onHeld(@Payload() e: PublicationHeld, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    await this.jobs.heldByScheduler(ctx.manager, e);
   }
 
   @EventPattern(eventTypeOf(PublicationCancelledSchema))

@@ -1,5 +1,7 @@
-/** The region name that makes a window state-wide. */
-export const STATE_WIDE = 'STATE';
+import { regionsCover, STATE_WIDE_REGION } from '@prasar/compliance';
+
+/** The region name that makes a window state-wide (in any case: regions are compared normalised). */
+export const STATE_WIDE = STATE_WIDE_REGION;
 
 /**
  * Kinds held during a Model Code of Conduct window (DOMAIN.md): publicity at public expense.
@@ -23,9 +25,12 @@ export function isActive(w: WindowLike, at: Date): boolean {
   );
 }
 
-/** Whether a window covers a department: state-wide, or one of the department's regions. */
+/**
+ * Whether a window covers a department: state-wide, or one of the department's regions, compared
+ * in `@prasar/compliance`'s normal form (case and spacing do not matter).
+ */
 export function covers(w: WindowLike, departmentRegions: readonly string[]): boolean {
-  return w.regions.includes(STATE_WIDE) || departmentRegions.some((r) => w.regions.includes(r));
+  return regionsCover(w.regions, departmentRegions);
 }
 
 /** Whether a post of this kind and priority is held by the window for this department. */

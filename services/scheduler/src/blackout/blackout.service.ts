@@ -10,6 +10,7 @@ import {
   NotFoundError,
   type Principal,
 } from '@prasar/auth';
+import { normalizeRegions } from '@prasar/compliance';
 import { BlackoutDeclaredSchema, BlackoutEndedSchema, ContentKind } from '@prasar/contracts';
 import { EventPublisher } from '@prasar/kafka';
 import { asCaller, asPlatform, idempotent, type IdempotencyRequest } from '@prasar/persistence';
@@ -47,13 +48,13 @@ export class BlackoutService {
     idempotency?: IdempotencyRequest,
   ): Promise<BlackoutWindow> {
     if (!isStateWide(caller)) throw new ForbiddenError('Only the IT cell declares blackout windows');
-    const regions = [...new Set(input.regions.map((r) => r.trim()).filter(Boolean))];
+    const regions = normalizeRegions(input.regions);
     const v = [];
     if (regions.length === 0)
       v.push({
         field: 'regions',
         rule: 'REQUIRED',
-        message: `Name the districts, or ${STATE_WIDE} for the whole state`,
+        message: `Name the districts, or "${STATE_WIDE}" for the whole state`,
       });
     if (input.endsAt.getTime() <= input.startsAt.getTime())
       v.push({ field: 'endsAt', rule: 'AFTER_START', message: 'A window must end after it starts' });
@@ -166,7 +167,7 @@ export class BlackoutService {
   async setDepartmentRegions(caller: Principal, departmentId: string, regions: string[]): Promise<string[]> {
     if (!isStateWide(caller)) throw new ForbiddenError('Only the IT cell maps departments to districts');
     if (!isUuid(departmentId)) throw new NotFoundError('Department', departmentId);
-    const clean = [...new Set(regions.map((r) => r.trim().toLowerCase()).filter(Boolean))].sort();
+    const clean = normalizeRegions(regions);
     return asPlatform(this.ds, async (em) => {
       await em.delete(DepartmentRegion, { departmentId });
       if (clean.length)

@@ -25,7 +25,8 @@ const dispatched = createCounter<{ platform: string }>(
 /**
  * Claims due publications with FOR UPDATE SKIP LOCKED (any number of replicas can run, none claims
  * a row another holds), checks blackouts and account health once more, and asks the publisher to
- * publish. Also releases the posts of blackout windows that have run out.
+ * publish. Also holds what a window in force covers although it was already handed to the
+ * publisher, and releases the posts of blackout windows that have run out.
  */
 @Injectable()
 export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,7 +40,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     this.loop = new PeriodicTask(
       'dispatch',
       intervalMs,
-      () => Promise.all([this.dispatchDue(), this.releaseExpiredBlackouts()]),
+      () => Promise.all([this.dispatchDue(), this.holdHandedOverInWindows(), this.releaseExpiredBlackouts()]),
       logger,
     );
   }
@@ -99,6 +100,42 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 
+  /**
+   * Posts already handed to the publisher (`PUBLISHING`: retrying there) or held there for a
+   * reconnect (`HELD` for `ACCOUNT_NEEDS_REAUTH`) must not go out inside a window either: while a
+   * window is in force, those it covers are held for it (`PublicationHeld`, which the publisher
+   * obeys) and released with the window's other posts when it ends. A reconnect then changes
+   * nothing until the window ends; the dispatcher checks the account again at release.
+   */
+  async holdHandedOverInWindows(now = new Date()): Promise<number> {
+    return asPlatform(this.ds, async (em) => {
+      const inForce = await em
+        .createQueryBuilder(BlackoutWindow, 'w')
+        .where('w.starts_at <= :now AND w.ends_at > :now AND (w.ended_at IS NULL OR w.ended_at > :now)', {
+          now,
+        })
+        .getCount();
+      if (inForce === 0) return 0;
+      const handedOver = await em
+        .createQueryBuilder(Publication, 'p')
+        .where(`p.state = 'PUBLISHING' OR (p.state = 'HELD' AND p.hold_reason = 'ACCOUNT_NEEDS_REAUTH')`)
+        .orderBy('p.scheduled_at', 'ASC')
+        .limit(500)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
+      let held = 0;
+      for (const p of handedOver) {
+        const content = await em.findOneBy(ApprovedContent, { contentId: p.contentId });
+        const window = content ? await this.publications.blackoutHolding(em, content, now) : null;
+        if (!window) continue;
+        await this.publications.hold(em, p, 'BLACKOUT', blackoutDetail(window), window.id, now);
+        held += 1;
+      }
+      return held;
+    });
+  }
+
   /** Windows whose end has passed release their held posts (once). */
   async releaseExpiredBlackouts(now = new Date()): Promise<number> {
     return asPlatform(this.ds, async (em) => {
@@ -114,6 +151,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
           where: { blackoutId: w.id, state: 'HELD', holdReason: 'BLACKOUT' },
           lock: { mode: 'pessimistic_write' },
         });
+        const toRelease: Publication[] = [];
         for (const p of held) {
           const content = await em.findOneBy(ApprovedContent, { contentId: p.contentId });
           const another = content ? await this.publications.blackoutHolding(em, content, now) : null;
@@ -122,11 +160,11 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
             p.blackoutId = another.id;
             p.heldDetail = blackoutDetail(another);
             await em.save(Publication, p);
-          } else {
-            await this.publications.release(em, p, now);
-            released += 1;
-          }
+          } else toRelease.push(p);
         }
+        // Re-slotted by their accounts' pacing, in their order, not all at once.
+        await this.publications.releaseAll(em, toRelease, now);
+        released += toRelease.length;
         await em.update(BlackoutWindow, { id: w.id, releasedAt: IsNull() }, { releasedAt: now });
       }
       return released;

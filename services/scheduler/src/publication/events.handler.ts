@@ -144,7 +144,7 @@ export class SchedulerEventsHandler {
       where: { accountId: e.accountId, state: 'HELD', holdReason: 'ACCOUNT_NEEDS_REAUTH' },
       lock: { mode: 'pessimistic_write' },
     });
-    for (const p of held) await this.publications.release(em, p, new Date());
+    await this.publications.releaseAll(em, held, new Date());
   }
 
   /** A dead token: the account's pending posts are held, not lost, until the department reconnects it. */

@@ -304,17 +304,43 @@ export class PublicationService {
     await this.events.held(em, p, reason, detail);
   }
 
-  /** Puts a held publication back on the schedule, no earlier than now (never silently late: it goes at once). */
+  /**
+   * Puts a held publication back on the schedule at the first slot its account's pacing (minimum
+   * gap, daily cap) allows from its own time or now, whichever is later: posts released together
+   * (a window ends, an account is reconnected) are spread out, never sent at once. Release them in
+   * time order (`releaseAll`) so they keep their order.
+   */
   async release(em: EntityManager, p: Publication, now: Date, actor?: Principal): Promise<void> {
     const from = p.holdReason as HoldReason;
+    const account = await em.findOne(Account, {
+      where: { id: p.accountId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const earliest = p.scheduledAt.getTime() < now.getTime() ? now : p.scheduledAt;
+    if (account) {
+      // Held posts do not occupy a slot here: they are the ones being re-slotted.
+      const taken = await this.takenTimes(em, p.accountId, p.id, ['SCHEDULED', 'PUBLISHING', 'PUBLISHED']);
+      p.scheduledAt = nextFreeSlot(
+        taken,
+        { minGapMinutes: account.minGapMinutes, dailyCap: account.dailyCap },
+        earliest,
+      );
+    } else p.scheduledAt = earliest;
     p.state = 'SCHEDULED';
     p.holdReason = null;
     p.heldDetail = null;
     p.blackoutId = null;
-    if (p.scheduledAt.getTime() < now.getTime()) p.scheduledAt = now;
     p.updatedAt = now;
     await em.save(Publication, p);
     await this.events.released(em, p, from, actor);
+  }
+
+  /** Releases held publications in the order they were scheduled (see `release`). */
+  async releaseAll(em: EntityManager, held: Publication[], now: Date, actor?: Principal): Promise<void> {
+    const ordered = [...held].sort(
+      (a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || a.id.localeCompare(b.id),
+    );
+    for (const p of ordered) await this.release(em, p, now, actor);
   }
 
   /** The window in force at `at` that holds this content for its department, if any. */
@@ -335,12 +361,17 @@ export class PublicationService {
     return windows.find((w) => isActive(w, at) && holds(w, content, regions)) ?? null;
   }
 
-  private async takenTimes(em: EntityManager, accountId: string, except?: string): Promise<Date[]> {
+  private async takenTimes(
+    em: EntityManager,
+    accountId: string,
+    except?: string,
+    states: readonly string[] = OCCUPYING,
+  ): Promise<Date[]> {
     const rows = await em
       .createQueryBuilder(Publication, 'p')
       .select('p.scheduled_at', 'at')
       .where('p.account_id = :accountId', { accountId })
-      .andWhere('p.state IN (:...states)', { states: OCCUPYING })
+      .andWhere('p.state IN (:...states)', { states })
       .andWhere("p.scheduled_at > now() - interval '2 days'")
       .andWhere(except ? 'p.id <> :except' : 'TRUE', { except })
       .getRawMany<{ at: Date }>();

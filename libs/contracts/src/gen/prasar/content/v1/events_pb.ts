@@ -13,6 +13,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Actor, ContentStatus } from "../../common/v1/common_pb";
 import { file_prasar_common_v1_common } from "../../common/v1/common_pb";
+import type { CompliancePolicy } from "./policy_pb";
+import { file_prasar_content_v1_policy } from "./policy_pb";
 import type { ContentSnapshot } from "./snapshot_pb";
 import { file_prasar_content_v1_snapshot } from "./snapshot_pb";
 import type { Message } from "@bufbuild/protobuf";
@@ -21,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file prasar/content/v1/events.proto.
  */
 export const file_prasar_content_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3IizQEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrwBChBDb250ZW50V2l0aGRyYXduEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIOCgZyZWFzb24YBSABKAkSNAoLZnJvbV9zdGF0dXMYBiABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMi8gEKFENvbnRlbnRTdGF0dXNDaGFuZ2VkEhIKCmNvbnRlbnRfaWQYASABKAkSFQoNZGVwYXJ0bWVudF9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgNEjQKC2Zyb21fc3RhdHVzGAQgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzEjIKCXRvX3N0YXR1cxgFIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxImCgVhY3RvchgGIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDAoEbm90ZRgHIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_snapshot]);
+  fileDesc("Ch5wcmFzYXIvY29udGVudC92MS9ldmVudHMucHJvdG8SEXByYXNhci5jb250ZW50LnYxIpkBCg5Db250ZW50Q3JlYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSJgoFYWN0b3IYBCABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yIrMBCg5Db250ZW50VXBkYXRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSNAoIc25hcHNob3QYAyABKAsyIi5wcmFzYXIuY29udGVudC52MS5Db250ZW50U25hcHNob3QSGAoQcHJldmlvdXNfdmVyc2lvbhgEIAEoDRImCgVhY3RvchgFIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3Ii4wEKEENvbnRlbnRTdWJtaXR0ZWQSEgoKY29udGVudF9pZBgBIAEoCRIVCg1kZXBhcnRtZW50X2lkGAIgASgJEjQKCHNuYXBzaG90GAMgASgLMiIucHJhc2FyLmNvbnRlbnQudjEuQ29udGVudFNuYXBzaG90EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIwCgxzdWJtaXR0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNvbnRyaWJ1dG9ycxgGIAMoCSK8AQoQQ29udGVudFdpdGhkcmF3bhISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRImCgVhY3RvchgEIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISDgoGcmVhc29uGAUgASgJEjQKC2Zyb21fc3RhdHVzGAYgASgOMh8ucHJhc2FyLmNvbW1vbi52MS5Db250ZW50U3RhdHVzIvIBChRDb250ZW50U3RhdHVzQ2hhbmdlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSDwoHdmVyc2lvbhgDIAEoDRI0Cgtmcm9tX3N0YXR1cxgEIAEoDjIfLnByYXNhci5jb21tb24udjEuQ29udGVudFN0YXR1cxIyCgl0b19zdGF0dXMYBSABKA4yHy5wcmFzYXIuY29tbW9uLnYxLkNvbnRlbnRTdGF0dXMSJgoFYWN0b3IYBiABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yEgwKBG5vdGUYByABKAkiywEKF0NvbXBsaWFuY2VQb2xpY3lDaGFuZ2VkEhEKCXBvbGljeV9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoDRIzCgZwb2xpY3kYAyABKAsyIy5wcmFzYXIuY29udGVudC52MS5Db21wbGlhbmNlUG9saWN5EiYKBWFjdG9yGAQgASgLMhcucHJhc2FyLmNvbW1vbi52MS5BY3RvchIuCgpjaGFuZ2VkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKaAQoaRGVwYXJ0bWVudE1pbmlzdGVyc0NoYW5nZWQSFQoNZGVwYXJ0bWVudF9pZBgBIAEoCRINCgVuYW1lcxgCIAMoCRImCgVhY3RvchgDIAEoCzIXLnByYXNhci5jb21tb24udjEuQWN0b3ISLgoKY2hhbmdlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi6gEKEkF1ZGl0RW50cnlSZWNvcmRlZBISCgpjb250ZW50X2lkGAEgASgJEhUKDWRlcGFydG1lbnRfaWQYAiABKAkSCwoDc2VxGAMgASgEEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVhY3RvchgFIAEoCRIOCgZhY3Rpb24YBiABKAkSEwoLZnJvbV9zdGF0dXMYByABKAkSEQoJdG9fc3RhdHVzGAggASgJEgwKBG5vdGUYCSABKAkSEQoJcHJldl9oYXNoGAogASgJEgwKBGhhc2gYCyABKAkirwEKEURlcGFydG1lbnRDcmVhdGVkEhUKDWRlcGFydG1lbnRfaWQYASABKAkSDAoEY29kZRgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB25hbWVfaGkYBCABKAkSJgoFYWN0b3IYBSABKAsyFy5wcmFzYXIuY29tbW9uLnYxLkFjdG9yEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp, file_prasar_common_v1_common, file_prasar_content_v1_policy, file_prasar_content_v1_snapshot]);
 
 /**
  * A content item was created as a DRAFT.
@@ -139,6 +141,14 @@ export type ContentSubmitted = Message<"prasar.content.v1.ContentSubmitted"> & {
    * @generated from field: google.protobuf.Timestamp submitted_at = 5;
    */
   submittedAt?: Timestamp | undefined;
+
+  /**
+   * Everyone who wrote any version of the content (its text, media, targets or per-account
+   * override texts), by subject, the creator included: none of them may approve it.
+   *
+   * @generated from field: repeated string contributors = 6;
+   */
+  contributors: string[];
 };
 
 /**
@@ -254,4 +264,217 @@ export type ContentStatusChanged = Message<"prasar.content.v1.ContentStatusChang
  */
 export const ContentStatusChangedSchema: GenMessage<ContentStatusChanged> = /*@__PURE__*/
   messageDesc(file_prasar_content_v1_events, 4);
+
+/**
+ * The IT cell changed the state's compliance policy (the advertisement allow-list, the
+ * department-minister exception or the political terms). State-wide: no department_id. The
+ * publisher keeps the latest revision and checks every post with it just before publishing.
+ *
+ * @generated from message prasar.content.v1.CompliancePolicyChanged
+ */
+export type CompliancePolicyChanged = Message<"prasar.content.v1.CompliancePolicyChanged"> & {
+  /**
+   * The Kafka key: always "state" (there is one policy), so changes stay in order.
+   *
+   * @generated from field: string policy_id = 1;
+   */
+  policyId: string;
+
+  /**
+   * Increases by one with every change; a reader keeps the highest it has seen.
+   *
+   * @generated from field: uint32 revision = 2;
+   */
+  revision: number;
+
+  /**
+   * The policy after the change, complete.
+   *
+   * @generated from field: prasar.content.v1.CompliancePolicy policy = 3;
+   */
+  policy?: CompliancePolicy | undefined;
+
+  /**
+   * @generated from field: prasar.common.v1.Actor actor = 4;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp changed_at = 5;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message prasar.content.v1.CompliancePolicyChanged.
+ * Use `create(CompliancePolicyChangedSchema)` to create a new message.
+ */
+export const CompliancePolicyChangedSchema: GenMessage<CompliancePolicyChanged> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 5);
+
+/**
+ * The IT cell replaced a department's minister names (the people registry), which the
+ * advertisement rule's department-minister exception reads.
+ *
+ * @generated from message prasar.content.v1.DepartmentMinistersChanged
+ */
+export type DepartmentMinistersChanged = Message<"prasar.content.v1.DepartmentMinistersChanged"> & {
+  /**
+   * The Kafka key.
+   *
+   * @generated from field: string department_id = 1;
+   */
+  departmentId: string;
+
+  /**
+   * Every spelling of the department's minister(s), in the IT cell's order; empty: none.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * @generated from field: prasar.common.v1.Actor actor = 3;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp changed_at = 4;
+   */
+  changedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message prasar.content.v1.DepartmentMinistersChanged.
+ * Use `create(DepartmentMinistersChangedSchema)` to create a new message.
+ */
+export const DepartmentMinistersChangedSchema: GenMessage<DepartmentMinistersChanged> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 6);
+
+/**
+ * An entry was appended to a content item's audit trail (who did what, when, from which status to
+ * which, why), with its place in the item's SHA-256 hash chain, so records exports and auditors
+ * outside intake hold and can check the chain.
+ *
+ * @generated from message prasar.content.v1.AuditEntryRecorded
+ */
+export type AuditEntryRecorded = Message<"prasar.content.v1.AuditEntryRecorded"> & {
+  /**
+   * @generated from field: string content_id = 1;
+   */
+  contentId: string;
+
+  /**
+   * @generated from field: string department_id = 2;
+   */
+  departmentId: string;
+
+  /**
+   * Intake's sequence number of the entry (increasing; the chain's order within an item).
+   *
+   * @generated from field: uint64 seq = 3;
+   */
+  seq: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 4;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * The subject who acted, or "service:<name>".
+   *
+   * @generated from field: string actor = 5;
+   */
+  actor: string;
+
+  /**
+   * @generated from field: string action = 6;
+   */
+  action: string;
+
+  /**
+   * Empty when the entry changed no status.
+   *
+   * @generated from field: string from_status = 7;
+   */
+  fromStatus: string;
+
+  /**
+   * @generated from field: string to_status = 8;
+   */
+  toStatus: string;
+
+  /**
+   * @generated from field: string note = 9;
+   */
+  note: string;
+
+  /**
+   * The previous entry's hash (64 zeros for an item's first entry) and this entry's.
+   *
+   * @generated from field: string prev_hash = 10;
+   */
+  prevHash: string;
+
+  /**
+   * @generated from field: string hash = 11;
+   */
+  hash: string;
+};
+
+/**
+ * Describes the message prasar.content.v1.AuditEntryRecorded.
+ * Use `create(AuditEntryRecordedSchema)` to create a new message.
+ */
+export const AuditEntryRecordedSchema: GenMessage<AuditEntryRecorded> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 7);
+
+/**
+ * The IT cell created a department (a tenant). Services that list departments learn of it here,
+ * so a department that has never published anything is listed too (e.g. as missing its daily
+ * achievement in the state overview).
+ *
+ * @generated from message prasar.content.v1.DepartmentCreated
+ */
+export type DepartmentCreated = Message<"prasar.content.v1.DepartmentCreated"> & {
+  /**
+   * The Kafka key: the department's id (the UUIDv5 of its code).
+   *
+   * @generated from field: string department_id = 1;
+   */
+  departmentId: string;
+
+  /**
+   * @generated from field: string code = 2;
+   */
+  code: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string name_hi = 4;
+   */
+  nameHi: string;
+
+  /**
+   * @generated from field: prasar.common.v1.Actor actor = 5;
+   */
+  actor?: Actor | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   */
+  createdAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message prasar.content.v1.DepartmentCreated.
+ * Use `create(DepartmentCreatedSchema)` to create a new message.
+ */
+export const DepartmentCreatedSchema: GenMessage<DepartmentCreated> = /*@__PURE__*/
+  messageDesc(file_prasar_content_v1_events, 8);
 
