@@ -4,7 +4,7 @@
 // through the gateway, each retried until it has taken effect, the way a client that sees
 // `UNAVAILABLE` or a dropped connection would retry it.
 import { departmentIdOf } from '@prasar/auth';
-import { gql, tokenFor, type PlatformSim, type RunningStack } from '@prasar/testing';
+import { eventually, gql, tokenFor, type PlatformSim, type RunningStack } from '@prasar/testing';
 
 export interface Department {
   code: string;
@@ -24,20 +24,9 @@ export interface Targets {
   external: { X: string; FACEBOOK: string };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Calls `fn` until it returns, for at most `timeoutMs`; the last error if it never does. */
-export async function retrying<T>(fn: () => Promise<T>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(intervalMs);
-    }
-  }
-}
+export const retrying = <T>(fn: () => Promise<T>, timeoutMs = 60_000, intervalMs = 250): Promise<T> =>
+  eventually(fn, timeoutMs, intervalMs);
 
 /** A GraphQL call that must answer without errors (a refused connection or an error throws). */
 export async function call<T>(

@@ -12,7 +12,8 @@ const ROLE_LABEL: Record<PersonRole, string> = {
   OFFICIAL: 'an official',
   PUBLIC: 'a member of the public',
 };
-const ROLE_ORDER: readonly PersonRole[] = [
+/** Every person role, highest office first. */
+export const PERSON_ROLES: readonly PersonRole[] = [
   'PRESIDENT',
   'PRIME_MINISTER',
   'GOVERNOR',
@@ -35,7 +36,7 @@ export function normalizePersonName(name: string): string {
 }
 
 function listRoles(roles: ReadonlySet<PersonRole>): string {
-  const labels = ROLE_ORDER.filter((r) => roles.has(r)).map((r) => ROLE_LABEL[r]);
+  const labels = PERSON_ROLES.filter((r) => roles.has(r)).map((r) => ROLE_LABEL[r]);
   if (!labels.length) return 'no one';
   if (labels.length === 1) return labels[0] as string;
   return `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;

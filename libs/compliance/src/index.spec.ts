@@ -5,6 +5,7 @@ describe('@prasar/compliance public API', () => {
     expect(Object.keys(compliance).sort()).toEqual([
       'CompiledPolicy',
       'DEFAULT_POLICY',
+      'PERSON_ROLES',
       'PLATFORM_LIMITS',
       'RULES',
       'STATE_WIDE_REGION',

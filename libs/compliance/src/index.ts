@@ -1,4 +1,4 @@
-export { normalizePersonName } from './advertisement';
+export { normalizePersonName, PERSON_ROLES } from './advertisement';
 export { checkCompliance } from './check';
 export { PLATFORM_LIMITS, measureText } from './platforms';
 export { normalizeDomain, normalizeForMatch } from './political';

@@ -57,7 +57,8 @@ export function App() {
       if (user && !user.expired) signedIn(user);
       else if (!cancelled) setSession({ state: 'signed-out', manager });
     })().catch((err: unknown) => {
-      console.error('console start-up failed:', err);
+      // Shown on the screen (the failed state), not dumped to the browser's console: a provider's
+      // error can carry more than its message.
       if (!cancelled)
         setSession({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
     });

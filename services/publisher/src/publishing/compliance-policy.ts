@@ -8,6 +8,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import {
   compilePolicy,
   DEFAULT_POLICY,
+  PERSON_ROLES,
   type CompiledPolicy,
   type CompliancePolicy,
   type PersonRole,
@@ -27,15 +28,6 @@ import { isUuid } from '../ids';
 
 const logger = createLogger('compliance-policy');
 const POLICY_ROW = 1;
-const PERSON_ROLES: readonly PersonRole[] = [
-  'PRESIDENT',
-  'PRIME_MINISTER',
-  'GOVERNOR',
-  'CHIEF_MINISTER',
-  'MINISTER',
-  'OFFICIAL',
-  'PUBLIC',
-];
 
 /** What the last check needs besides the content: the state's policy and the department's ministers. */
 export interface PolicyAtPublish {
